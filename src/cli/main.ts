@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { KpatchError } from '../errors';
+import { registerEdit } from './commands/edit';
 import { registerInfo } from './commands/info';
 import { registerList } from './commands/list';
 import { registerPvh } from './commands/pvh';
@@ -37,6 +38,7 @@ Examples:
   registerInfo(program, ctx);
   registerList(program, ctx);
   registerPvh(program, ctx);
+  registerEdit(program, ctx);
   return program;
 }
 
