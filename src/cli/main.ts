@@ -6,10 +6,12 @@
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { KpatchError } from '../errors';
+import { registerApply } from './commands/apply';
 import { registerEdit } from './commands/edit';
 import { registerInfo } from './commands/info';
 import { registerList } from './commands/list';
 import { registerPvh } from './commands/pvh';
+import { registerTree } from './commands/tree';
 import type { Context } from './context';
 import { type Io, processIo } from './io';
 import { stylesFor } from './render';
@@ -38,7 +40,9 @@ Examples:
   registerInfo(program, ctx);
   registerList(program, ctx);
   registerPvh(program, ctx);
+  registerTree(program, ctx);
   registerEdit(program, ctx);
+  registerApply(program, ctx);
   return program;
 }
 
@@ -72,6 +76,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  // `kpatch list k | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   void run(process.argv.slice(2), processIo()).then((code) => {
     process.exitCode = code;
   });

@@ -89,3 +89,51 @@ export function ancestors(graph: AttachGraph, of: Iterable<number>): Set<number>
   }
   return out;
 }
+
+/** A node of the printed tree. */
+export interface TreeNode {
+  readonly index: number;
+  readonly name: string;
+  readonly state: string;
+  /** Whether autoconf can reach this entry at all with the current states. */
+  readonly reachable: boolean;
+  /** Already expanded elsewhere in the tree (another parent, or a cycle such as pci* at ppb?): not expanded again. */
+  readonly seeAbove: boolean;
+  readonly children: readonly TreeNode[];
+}
+
+/** The tree from the roots down, plus entries no root leads to. */
+export interface AttachTree {
+  readonly roots: readonly TreeNode[];
+  readonly orphans: readonly TreeNode[];
+  /** How many possible children each entry has (by index). */
+  readonly childCount: readonly number[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Builds the attachment tree of `table`. An entry appears under every possible parent, but its
+ * subtree is expanded only the first time (depth first), so the tree stays linear in the number
+ * of parent links even on GENERIC, where pci/ppb and uhub/uhub form cycles.
+ */
+export function attachTree(table: AutoconfTable): AttachTree {
+  const graph = attachGraph(table);
+  const ok = reachable(graph, (i) => table.entries[i].state === 'enabled');
+  const expanded = new Set<number>();
+  const build = (i: number): TreeNode => {
+    const e = table.entries[i];
+    const seeAbove = expanded.has(i);
+    expanded.add(i);
+    return {
+      index: i,
+      name: `${e.driver}${e.star ? '*' : e.unit}`,
+      state: e.state,
+      reachable: ok[i],
+      seeAbove,
+      children: seeAbove ? [] : graph.children[i].map(build),
+    };
+  };
+  const roots = graph.roots.map(build);
+  const orphans = table.entries.filter((e) => !expanded.has(e.index)).map((e) => build(e.index));
+  return { roots, orphans, childCount: graph.children.map((c) => c.length), warnings: graph.unresolved.map((ia) => `no driver provides interface attribute '${ia}'`) };
+}
