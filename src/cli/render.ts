@@ -3,8 +3,19 @@
  * NO_COLOR is honoured (chalk itself ignores it); FORCE_COLOR wins over both, as in Node.
  * chalk is imported here and nowhere else.
  */
-import chalk, { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { Io } from './io';
+
+/**
+ * chalk is loaded only when a stream gets colour: importing it costs about 20-30 ms of start-up
+ * (an ES module loaded through require), a fifth of `node -e 0`, and pipelines never use it.
+ */
+function loadChalk(): typeof import('chalk') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('chalk') as typeof import('chalk');
+}
+
+const PLAIN = (s: string): string => s;
 
 /** Semantic styles. */
 export interface Styles {
@@ -23,12 +34,14 @@ export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstanc
   }
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
   if (!isTTY || env.TERM === 'dumb') return 0;
-  return chalk.level || 1;
+  return loadChalk().default.level || 1;
 }
 
 /** Makes the styles for one output stream. */
 export function stylesFor(env: NodeJS.ProcessEnv, isTTY: boolean): Styles {
-  const c = new Chalk({ level: colorLevel(env, isTTY) });
+  const level = colorLevel(env, isTTY);
+  if (level === 0) return { ok: PLAIN, warn: PLAIN, error: PLAIN, dim: PLAIN, bold: PLAIN };
+  const c = new (loadChalk().Chalk)({ level });
   return { ok: c.green, warn: c.yellow, error: c.red, dim: c.dim, bold: c.bold };
 }
 
