@@ -91,22 +91,43 @@ export function allSymbols(file: ElfFile, table: SymbolTable): ElfSymbol[] {
   return out;
 }
 
+/** Every offset in `strings` where `name` followed by NUL starts (suffix-shared names included). */
+function nameOffsets(strings: Uint8Array, name: string): Set<number> {
+  const needle = Buffer.from(`${name}\0`, 'latin1');
+  const hay = Buffer.from(strings.buffer, strings.byteOffset, strings.length);
+  const found = new Set<number>();
+  for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1)) found.add(at);
+  return found;
+}
+
 /**
  * Finds the first defined symbol named `name` in `table`; global definitions win over locals of the
  * same name (a kernel has one global `cfdata`, but a module might add static ones).
+ * Both searches run at memchr speed (Buffer.indexOf): the name in the string table, then each of its
+ * offsets, encoded as the st_name bytes, in the symbol entries; a hit counts only when it falls on an
+ * entry's st_name field. A missing name costs no scan of the symbols at all. Every occurrence of the
+ * name counts, not only those after a NUL, because linkers may share a name with the tail of a longer one.
  */
 export function findSymbol(file: ElfFile, table: SymbolTable, name: string): ElfSymbol | undefined {
-  const needle = Buffer.from(`${name}\0`, 'latin1');
-  const strings = table.strings;
+  const offsets = nameOffsets(table.strings, name);
+  if (offsets.size === 0) return undefined;
+  const entries = Buffer.from(table.entries.buffer, table.entries.byteOffset, table.count * table.entsize);
+  const nameAt = file.records.sym.offsets.name;
+  const indices: number[] = [];
+  const key = Buffer.alloc(4);
+  for (const off of offsets) {
+    if (file.header.endian === 'little') key.writeUInt32LE(off);
+    else key.writeUInt32BE(off);
+    for (let at = entries.indexOf(key); at >= 0; at = entries.indexOf(key, at + 1)) {
+      if ((at - nameAt) % table.entsize === 0 && at >= table.entsize) indices.push((at - nameAt) / table.entsize);
+    }
+  }
+  indices.sort((a, b) => a - b);
   const view = new ByteView(table.entries, table.section.offset, file.header.endian, file.model);
   const shndxAt = file.records.sym.offsets.shndx;
   let local: ElfSymbol | undefined;
-  outer: for (let i = 1; i < table.count; i++) {
-    const at = table.section.offset + i * table.entsize;
-    const nameOff = view.u32(at);
-    if (nameOff + needle.length > strings.length) continue;
-    for (let k = 0; k < needle.length; k++) if (strings[nameOff + k] !== needle[k]) continue outer;
-    if (view.u16(at + shndxAt) === C.SHN_UNDEF) continue;
+  for (const i of indices) {
+    if (view.u16(table.section.offset + i * table.entsize + shndxAt) === C.SHN_UNDEF) continue;
     const sym = symbolAt(file, table, i);
     if (sym.bind !== C.STB_LOCAL) return sym;
     local ??= sym;
