@@ -10,6 +10,8 @@ export interface ByteSource {
   readonly size: number;
   /** Returns `length` bytes starting at `offset`; the caller must not modify them. */
   read(offset: number, length: number): Uint8Array;
+  /** Copies `target.length` bytes starting at `offset` into `target` (no allocation: for streaming a whole file). */
+  readInto(target: Uint8Array, offset: number): void;
 }
 
 /** Checks that `length` bytes at `offset` lie inside a file of `size` bytes, or throws a FormatError naming `what`. */
@@ -26,6 +28,10 @@ export function memorySource(bytes: Uint8Array): ByteSource {
     read(offset, length) {
       checkRange(bytes.length, offset, length, 'read');
       return bytes.subarray(offset, offset + length);
+    },
+    readInto(target, offset) {
+      checkRange(bytes.length, offset, target.length, 'read');
+      target.set(bytes.subarray(offset, offset + target.length));
     },
   };
 }
@@ -54,6 +60,14 @@ export function chunkedSource(size: number, readAt: ReadAt, chunkSize = 64 * 102
     }
     return data;
   };
+  const readFully = (target: Uint8Array, offset: number): void => {
+    let done = 0;
+    while (done < target.length) {
+      const n = readAt(target.subarray(done), offset + done);
+      if (n <= 0) throw new FormatError(offset + done, 'file shrank while reading');
+      done += n;
+    }
+  };
   return {
     size,
     read(offset, length) {
@@ -66,13 +80,12 @@ export function chunkedSource(size: number, readAt: ReadAt, chunkSize = 64 * 102
       }
       // Large reads (a symbol table) bypass the cache: read them straight into one buffer.
       const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const n = readAt(out.subarray(done), offset + done);
-        if (n <= 0) throw new FormatError(offset + done, 'file shrank while reading');
-        done += n;
-      }
+      readFully(out, offset);
       return out;
+    },
+    readInto(target, offset) {
+      checkRange(size, offset, target.length, 'read');
+      readFully(target, offset);
     },
   };
 }

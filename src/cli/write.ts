@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { KpatchError } from '../errors';
-import { applyEdits, verifyChunk } from '../patch/apply';
+import type { ByteSource } from '../bytes/source';
+import { applyEdits, checkBefore, verifyChunk } from '../patch/apply';
 import type { Edit } from '../patch/plan';
 import { ioMessage, type KernelFile } from './io';
 
@@ -46,55 +47,122 @@ export function outputPath(input: string, output: string | undefined, inPlace: b
   return output;
 }
 
-/** Compares the old image with the written one chunk by chunk; returns how many bytes differ. */
-function verifyImage(oldImage: Uint8Array, written: Uint8Array, edits: readonly Edit[]): number {
-  if (written.length !== oldImage.length) {
-    throw new KpatchError('VERIFY_FAILED', `verification failed: wrote ${written.length} bytes, expected ${oldImage.length}`);
+/** Reads `length` bytes at `position` of the written file into the front of `into`. */
+type ReadWritten = (into: Uint8Array, position: number, length: number) => void;
+
+/**
+ * Compares the old image with the written one chunk by chunk (every differing byte must be planned,
+ * every planned byte must hold its new value) and hashes both on the way, so verifying a 27 MB
+ * kernel holds two 1 MiB chunks in memory, not two copies of the kernel.
+ */
+function verifyImage(old: ByteSource, writtenSize: number, readWritten: ReadWritten, edits: readonly Edit[]): { changed: number; before: string; after: string } {
+  if (writtenSize !== old.size) {
+    throw new KpatchError('VERIFY_FAILED', `verification failed: wrote ${writtenSize} bytes, expected ${old.size}`);
   }
+  const before = createHash('sha256');
+  const after = createHash('sha256');
+  const oldBuffer = new Uint8Array(Math.min(VERIFY_CHUNK, old.size));
+  const newBuffer = new Uint8Array(oldBuffer.length);
   let changed = 0;
-  for (let start = 0; start < oldImage.length; start += VERIFY_CHUNK) {
-    const end = Math.min(start + VERIFY_CHUNK, oldImage.length);
-    changed += verifyChunk(oldImage.subarray(start, end), written.subarray(start, end), start, edits);
+  for (let start = 0; start < old.size; start += VERIFY_CHUNK) {
+    const length = Math.min(VERIFY_CHUNK, old.size - start);
+    const oldChunk = oldBuffer.subarray(0, length);
+    old.readInto(oldChunk, start);
+    const newChunk = newBuffer.subarray(0, length);
+    readWritten(newChunk, start, length);
+    changed += verifyChunk(oldChunk, newChunk, start, edits);
+    before.update(oldChunk);
+    after.update(newChunk);
   }
-  return changed;
+  return { changed, before: before.digest('hex'), after: after.digest('hex') };
 }
 
-/** The hooks tests use to break a write on purpose (a wrong byte, a failing rename). */
+/** The hooks tests use to break a write on purpose (a wrong byte, a damaged temporary file). */
 export interface WriteHooks {
-  /** Called with the bytes about to be written; may return different bytes. */
+  /** Called with the bytes about to be written; may return different bytes (forces the in-memory path). */
   readonly tamper?: (bytes: Uint8Array) => Uint8Array;
+  /** Called with the temporary file's path once it is written and synced, before it is verified. */
+  readonly afterWrite?: (tmp: string) => void;
 }
 
-/** Writes `input` with `edits` applied to `output` (gzip when `gzip`), verified and atomic. */
-export function writePatched(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks = {}): WriteResult {
+/** Reads exactly `length` bytes at `position` of `fd`, or throws (the file shrank under us). */
+function readFully(fd: number, into: Uint8Array, position: number, length: number): void {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, into, done, length - done, position + done);
+    if (n <= 0) throw new KpatchError('VERIFY_FAILED', `verification failed: written file ends at byte 0x${(position + done).toString(16)}`);
+    done += n;
+  }
+}
+
+/** Writes all of `bytes` at `position` of `fd`. */
+function writeFully(fd: number, bytes: Uint8Array, position: number | null): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position === null ? null : position + done);
+}
+
+/**
+ * Fills the temporary file: a plain kernel is copied by the kernel (copy_file_range, or a reflink
+ * where the file system has them) and only the edited bytes are written, so the image never passes
+ * through JavaScript; a gzip kernel (or a tampered write) is written from memory.
+ * Returns the written image's size and how to read it back.
+ */
+function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks, opened: (fd: number) => void): { size: number; readWritten: ReadWritten } {
+  if (!gzip && !input.gzip && !hooks.tamper) {
+    fs.copyFileSync(input.path, tmp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
+    const fd = fs.openSync(tmp, 'r+');
+    opened(fd);
+    // The planned old bytes must be in the copy: the input may have changed since it was planned.
+    for (const e of edits) {
+      const found = new Uint8Array(e.before.length);
+      const n = fs.readSync(fd, found, 0, found.length, e.offset);
+      checkBefore(found.subarray(0, n), [e], e.offset);
+      writeFully(fd, e.after, e.offset);
+    }
+    fs.fsyncSync(fd);
+    fs.fchmodSync(fd, input.mode & 0o7777);
+    hooks.afterWrite?.(tmp);
+    const size = fs.fstatSync(fd).size;
+    return { size, readWritten: (into, position, length) => readFully(fd, into, position, length) };
+  }
   const image = input.source.read(0, input.source.size);
   const patched = applyEdits(image, edits);
   let bytes = gzip ? zlib.gzipSync(patched) : patched;
   if (hooks.tamper) bytes = hooks.tamper(bytes);
+  const fd = fs.openSync(tmp, 'wx', 0o600);
+  opened(fd);
+  writeFully(fd, bytes, null);
+  fs.fsyncSync(fd);
+  fs.fchmodSync(fd, input.mode & 0o7777);
+  hooks.afterWrite?.(tmp);
+  // Re-read what is on disk, not what we meant to write.
+  let written: Uint8Array = fs.readFileSync(tmp);
+  if (gzip) {
+    try {
+      written = zlib.gunzipSync(written);
+    } catch (e) {
+      throw new KpatchError('VERIFY_FAILED', `verification failed: written gzip data does not inflate (${(e as Error).message})`);
+    }
+  }
+  const w = written;
+  return { size: w.length, readWritten: (into, position, length) => into.set(w.subarray(position, position + length)) };
+}
+
+/** Writes `input` with `edits` applied to `output` (gzip when `gzip`), verified and atomic. */
+export function writePatched(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks = {}): WriteResult {
   const dir = path.dirname(path.resolve(output));
   const tmp = path.join(dir, `.${path.basename(output)}.kpatch-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx', 0o600);
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
-    fs.fsyncSync(fd);
-    fs.fchmodSync(fd, input.mode & 0o7777);
-    fs.closeSync(fd);
+    const filled = fillTemporary(input, tmp, gzip, edits, hooks, (f) => {
+      fd = f;
+    });
+    const v = verifyImage(input.source, filled.size, filled.readWritten, edits);
+    fs.closeSync(fd!);
     fd = undefined;
-    // Re-read what is on disk, not what we meant to write.
-    let written: Uint8Array = fs.readFileSync(tmp);
-    if (gzip) {
-      try {
-        written = zlib.gunzipSync(written);
-      } catch (e) {
-        throw new KpatchError('VERIFY_FAILED', `verification failed: written gzip data does not inflate (${(e as Error).message})`);
-      }
-    }
-    const changed = verifyImage(image, written, edits);
     fs.renameSync(tmp, output);
     syncDir(dir);
-    return { output, gzip, sha256Before: sha256(image), sha256After: sha256(written), bytesChanged: changed };
+    return { output, gzip, sha256Before: v.before, sha256After: v.after, bytesChanged: v.changed };
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });

@@ -11,11 +11,15 @@ function mismatch(e: Edit, found: Uint8Array): KpatchError {
   return new KpatchError('PATCH_MISMATCH', `byte 0x${e.offset.toString(16)} (${e.why}) holds ${toHex(found)}, expected ${toHex(e.before)}: the kernel changed since it was read`, 'nothing was written');
 }
 
-/** Checks that every edit's old bytes are in `bytes`, or throws PATCH_MISMATCH naming the first that is not. */
-export function checkBefore(bytes: Uint8Array, edits: readonly Edit[]): void {
+/**
+ * Checks that every edit's old bytes are in `bytes` (which hold the file from offset `base` on), or
+ * throws PATCH_MISMATCH naming the first that is not.
+ */
+export function checkBefore(bytes: Uint8Array, edits: readonly Edit[], base = 0): void {
   for (const e of edits) {
-    if (e.offset < 0 || e.offset + e.before.length > bytes.length) throw new KpatchError('PATCH_MISMATCH', `edit at byte 0x${e.offset.toString(16)} is past the end of the kernel (${bytes.length} bytes)`);
-    const found = bytes.subarray(e.offset, e.offset + e.before.length);
+    const at = e.offset - base;
+    if (at < 0 || at + e.before.length > bytes.length) throw new KpatchError('PATCH_MISMATCH', `edit at byte 0x${e.offset.toString(16)} is past the end of the kernel (${base + bytes.length} bytes)`);
+    const found = bytes.subarray(at, at + e.before.length);
     if (!found.every((b, i) => b === e.before[i])) throw mismatch(e, found);
   }
 }
@@ -32,6 +36,8 @@ export function applyEdits(bytes: Uint8Array, edits: readonly Edit[]): Uint8Arra
  * Compares one chunk of the old file with the same range of the new one: every differing byte
  * must be covered by an edit and equal its new value, and every edited byte must hold its new
  * value. Returns the number of differing bytes, or throws VERIFY_FAILED.
+ * The stretches between edited bytes are compared with Buffer.equals (memcmp); only the edited
+ * bytes, and a stretch that differs, are looked at byte by byte.
  */
 export function verifyChunk(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, edits: readonly Edit[]): number {
   if (oldBytes.length !== newBytes.length) throw new KpatchError('VERIFY_FAILED', `verification failed: written file has a different size near byte 0x${start.toString(16)}`);
@@ -39,23 +45,26 @@ export function verifyChunk(oldBytes: Uint8Array, newBytes: Uint8Array, start: n
   for (const e of edits) {
     for (let i = 0; i < e.after.length; i++) {
       const at = e.offset + i;
-      if (at >= start && at < start + oldBytes.length) expected.set(at, e.after[i]);
+      if (at >= start && at < start + oldBytes.length) expected.set(at - start, e.after[i]);
     }
   }
-  let differing = 0;
-  // Fast path: Buffer.compare on the unedited stretch is memcmp.
   const a = Buffer.from(oldBytes.buffer, oldBytes.byteOffset, oldBytes.length);
   const b = Buffer.from(newBytes.buffer, newBytes.byteOffset, newBytes.length);
-  if (expected.size === 0 && a.equals(b)) return 0;
-  for (let i = 0; i < a.length; i++) {
-    const at = start + i;
-    const want = expected.get(at);
-    if (want !== undefined) {
-      if (b[i] !== want) throw new KpatchError('VERIFY_FAILED', `verification failed: byte 0x${at.toString(16)} is ${b[i].toString(16).padStart(2, '0')}, planned ${want.toString(16).padStart(2, '0')}`);
-      if (a[i] !== b[i]) differing++;
-    } else if (a[i] !== b[i]) {
-      throw new KpatchError('VERIFY_FAILED', `verification failed: byte 0x${at.toString(16)} changed but no edit planned it`);
+  const stretch = (from: number, to: number): void => {
+    if (from >= to || a.subarray(from, to).equals(b.subarray(from, to))) return;
+    for (let i = from; i < to; i++) {
+      if (a[i] !== b[i]) throw new KpatchError('VERIFY_FAILED', `verification failed: byte 0x${(start + i).toString(16)} changed but no edit planned it`);
     }
+  };
+  let differing = 0;
+  let from = 0;
+  for (const i of [...expected.keys()].sort((x, y) => x - y)) {
+    stretch(from, i);
+    const want = expected.get(i)!;
+    if (b[i] !== want) throw new KpatchError('VERIFY_FAILED', `verification failed: byte 0x${(start + i).toString(16)} is ${b[i].toString(16).padStart(2, '0')}, planned ${want.toString(16).padStart(2, '0')}`);
+    if (a[i] !== b[i]) differing++;
+    from = i + 1;
   }
+  stretch(from, a.length);
   return differing;
 }
