@@ -3,7 +3,7 @@
  * and the output streams, behind small interfaces so tests can run the program in-process.
  */
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { type ByteSource, chunkedSource, memorySource } from '../bytes/source';
 import { KpatchError } from '../errors';
 
@@ -79,7 +79,7 @@ export function openKernelFile(path: string): KernelFile {
       fs.closeSync(fd);
       let bytes: Uint8Array;
       try {
-        bytes = zlib.gunzipSync(packed);
+        bytes = (require('node:zlib') as typeof Zlib).gunzipSync(packed); // loaded only for gzip kernels
       } catch (e) {
         throw new KpatchError('IO', `cannot read ${path}: corrupt gzip data (${(e as Error).message})`);
       }

@@ -5,10 +5,13 @@
 import * as fs from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
 import { KpatchError } from '../../errors';
-import { checkGuards, parsePatchScript, type PatchScript } from '../../patch/script';
-import { action, type Context } from '../context';
+import type { PatchScript } from '../../patch/script';
+import type * as ScriptModule from '../../patch/script';
+import { action, type Context, lazy } from '../context';
 import { ioMessage } from '../io';
 import { runEdit, withEditOptions } from './patching';
+
+const script = lazy(() => require('../../patch/script') as typeof ScriptModule);
 
 function readScripts(paths: readonly string[]): PatchScript[] {
   return paths.map((p) => {
@@ -18,7 +21,7 @@ function readScripts(paths: readonly string[]): PatchScript[] {
     } catch (e) {
       throw new KpatchError('IO', `cannot read ${p}: ${ioMessage(e)}`);
     }
-    return parsePatchScript(text, p);
+    return script().parsePatchScript(text, p);
   });
 }
 
@@ -44,7 +47,7 @@ Examples:
     action(ctx, (files, opts) => {
       const scripts = readScripts(files);
       return runEdit(ctx, opts, (kernel, table) => {
-        checkGuards(
+        script().checkGuards(
           scripts.flatMap((s) => s.guards),
           { arch: kernel.target?.arch, version: kernel.version, pvh: kernel.pvh !== undefined, table },
         );

@@ -2,10 +2,13 @@
  * `kpatch info <kernel>`: what the file is, its NetBSD version and strings, PVH entry, autoconf table.
  */
 import type { Command } from '@commander-js/extra-typings';
-import { kernelInfo, type KernelInfo } from '../../netbsd/info';
-import { action, type Context } from '../context';
+import type { KernelInfo } from '../../netbsd/info';
+import type * as InfoModule from '../../netbsd/info';
+import { action, type Context, lazy } from '../context';
 import { hex, printWarnings, stylesFor, toJson } from '../render';
 import { withKernel } from './kernel';
+
+const infos = lazy(() => require('../../netbsd/info') as typeof InfoModule);
 
 function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
   const rows: [string, string][] = [
@@ -44,7 +47,7 @@ export function registerInfo(program: Command, ctx: Context): void {
     .addHelpText('after', '\nExamples:\n  kpatch info netbsd-SMOL\n  kpatch info netbsd-GENERIC.gz --json')
     .action(
       action(ctx, (path, opts) => {
-        const info = withKernel(path, (k, file) => kernelInfo(k, { file: path, fileSize: file.fileSize, compressed: file.gzip ? 'gzip' : null }));
+        const info = withKernel(path, (k, file) => infos().kernelInfo(k, { file: path, fileSize: file.fileSize, compressed: file.gzip ? 'gzip' : null }));
         if (opts.json) ctx.io.out(toJson(info));
         else {
           ctx.io.out(renderInfo(info, stylesFor(ctx.io.env, ctx.io.stdoutIsTTY).bold));

@@ -8,15 +8,21 @@ import { KpatchError } from '../../errors';
 import type { AutoconfTable } from '../../netbsd/autoconf';
 import { entryLine } from '../../netbsd/format';
 import { type Kernel, requireAutoconf } from '../../netbsd/kernel';
-import { type Plan, planOperations } from '../../patch/plan';
-import { applyEdits } from '../../patch/apply';
+import type { Plan } from '../../patch/plan';
+import type * as ApplyModule from '../../patch/apply';
+import type * as PlanModule from '../../patch/plan';
 import { toHex } from '../../bytes/view';
-import type { Context } from '../context';
+import { type Context, lazy } from '../context';
 import { openKernelFile } from '../io';
 import { hex, stylesFor, toJson } from '../render';
-import { outputPath, sha256, type WriteResult, writePatched } from '../write';
+import type { WriteResult } from '../write';
+import type * as WriteModule from '../write';
 import { inspectKernel } from '../../netbsd/kernel';
 import type { Operation } from '../../patch/plan';
+
+const write = lazy(() => require('../write') as typeof WriteModule);
+const planner = lazy(() => require('../../patch/plan') as typeof PlanModule);
+const applier = lazy(() => require('../../patch/apply') as typeof ApplyModule);
 
 /** Options every editing command takes. */
 export type EditOptions = {
@@ -44,21 +50,22 @@ export function runEdit(ctx: Context, opts: EditOptions, ops: (k: Kernel, table:
   const modes = [opts.dryRun && '--dry-run', opts.check && '--check'].filter(Boolean);
   if (modes.length > 1) throw new KpatchError('USAGE', 'give either --dry-run or --check, not both');
   const writing = !opts.dryRun && !opts.check;
-  const output = writing ? outputPath(opts.kernel, opts.output, Boolean(opts.inPlace)) : undefined;
+  const output = writing ? write().outputPath(opts.kernel, opts.output, Boolean(opts.inPlace)) : undefined;
   const file = openKernelFile(opts.kernel);
   try {
     const kernel = inspectKernel(file.source);
     const table = requireAutoconf(kernel);
-    const plan = planOperations(table, ops(kernel, table), kernel.elf.header.endian);
+    const plan = planner().planOperations(table, ops(kernel, table), kernel.elf.header.endian);
     let written: WriteResult | undefined;
     if (writing && plan.edits.length > 0) {
       const gzip = opts.inPlace ? file.gzip : output!.endsWith('.gz');
-      written = writePatched(file, output!, gzip, plan.edits);
+      written = write().writePatched(file, output!, gzip, plan.edits);
     }
     let hashes: { before: string; after: string } | undefined;
     if (opts.json && !written) {
       const image = file.source.read(0, file.source.size);
-      hashes = { before: sha256(image), after: plan.edits.length ? sha256(applyEdits(image, plan.edits)) : sha256(image) };
+      const { sha256 } = write();
+      hashes = { before: sha256(image), after: plan.edits.length ? sha256(applier().applyEdits(image, plan.edits)) : sha256(image) };
     }
     const mode = opts.dryRun ? 'dry-run' : opts.check ? 'check' : 'write';
     if (opts.json) ctx.io.out(toJson(planJson(opts.kernel, mode, plan, written, hashes)));

@@ -3,11 +3,14 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import { requireAutoconf } from '../../netbsd/kernel';
-import { attachTree, type TreeNode } from '../../netbsd/tree';
+import type { TreeNode } from '../../netbsd/tree';
+import type * as TreeModule from '../../netbsd/tree';
 import { entryLine } from '../../netbsd/format';
-import { action, type Context } from '../context';
+import { action, type Context, lazy } from '../context';
 import { printWarnings, stylesFor, toJson } from '../render';
 import { withKernel } from './kernel';
+
+const trees = lazy(() => require('../../netbsd/tree') as typeof TreeModule);
 
 /** Registers `tree`. */
 export function registerTree(program: Command, ctx: Context): void {
@@ -20,7 +23,7 @@ export function registerTree(program: Command, ctx: Context): void {
     .action(
       action(ctx, (path, opts) => {
         const table = withKernel(path, (k) => requireAutoconf(k));
-        const tree = attachTree(table);
+        const tree = trees().attachTree(table);
         const graphHasChildren = (i: number) => tree.childCount[i] > 0;
         if (opts.json) {
           ctx.io.out(toJson(tree));
