@@ -131,14 +131,15 @@ function carried(name: string, defs: Definitions | undefined): string[] {
 
 /**
  * config(1)'s orphan check: a `dev at parent?` whose parent is neither a configured device nor an attribute some
- * configured device carries. Without complete definitions an unknown parent may be an attribute we cannot see, so
- * only parents that are known device or attribute names are judged then.
+ * configured device carries. A `parent?` is judged only when every configured device's definition is known (or the
+ * definitions are complete): otherwise an unseen definition might give some device that attribute.
  */
 function orphans(model: ConfigModel, defs: Definitions | undefined, complete: boolean): Issue[] {
   if (!complete) return [];
   const defsComplete = defs !== undefined && defs.missing.length === 0;
   const present = new Set<string>();
   for (const i of model.instances) for (const a of carried(i.device.name, defs)) present.add(a);
+  const allKnown = defs !== undefined && model.instances.every((i) => defs.devices.has(i.device.name));
   const out: Issue[] = [];
   for (const i of model.instances) {
     if (i.parent === 'root') continue;
@@ -149,8 +150,8 @@ function orphans(model: ConfigModel, defs: Definitions | undefined, complete: bo
       found = model.instances.some((j) => j.device.name === p.name && (j.device.unit === p.unit || j.device.unit === '*'));
     } else {
       found = present.has(p.name);
-      const known = defs !== undefined && (defs.devices.has(p.name) || defs.attributes.has(p.name));
-      if (!found && !defsComplete && !known) continue; // may be an attribute of a device defined in a file we lack
+      // Any device whose definition we lack may carry the attribute, so judge only when we know them all.
+      if (!found && !defsComplete && !allKnown) continue;
     }
     if (!found) {
       out.push({ severity: 'error', ...i.at, message: `'${instanceName(i)}' is orphaned (nothing matching '${p.name}${p.unit ?? ''}' found)` });

@@ -110,7 +110,7 @@ export function walkConfig(root: ConfigFile, opts: WalkOptions = {}): Walk {
       issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: `include cycle: ${[...chain, key].join(' -> ')}` });
       return;
     }
-    if (chain.length >= MAX_INCLUDE_DEPTH) {
+    if (chain.length > MAX_INCLUDE_DEPTH) {
       issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: `includes nested deeper than ${MAX_INCLUDE_DEPTH} at '${key}'` });
       return;
     }
