@@ -1,0 +1,56 @@
+/**
+ * `kpatch apply <patch-file...> -k <kernel> (-o FILE | --in-place | --dry-run | --check)`: the
+ * operations of every file as one plan, after every guard has passed.
+ */
+import * as fs from 'node:fs';
+import { Command } from '@commander-js/extra-typings';
+import { KpatchError } from '../../errors';
+import { checkGuards, parsePatchScript, type PatchScript } from '../../patch/script';
+import { action, type Context } from '../context';
+import { ioMessage } from '../io';
+import { runEdit, withEditOptions } from './patching';
+
+function readScripts(paths: readonly string[]): PatchScript[] {
+  return paths.map((p) => {
+    let text: string;
+    try {
+      text = fs.readFileSync(p, 'utf8');
+    } catch (e) {
+      throw new KpatchError('IO', `cannot read ${p}: ${ioMessage(e)}`);
+    }
+    return parsePatchScript(text, p);
+  });
+}
+
+/** Registers `apply`. */
+export function registerApply(program: Command, ctx: Context): void {
+  const cmd = withEditOptions(
+    new Command('apply')
+      .description('apply patch files (.kpatch): disable/enable/keep lines and require guards, as one plan and one write')
+      .argument('<patch-file...>', 'patch files, applied in order'),
+  ).addHelpText(
+    'after',
+    `
+Patch file lines ('#' starts a comment):
+  require arch amd64|i386      require version >= 10.0      require pvh      require driver pv
+  disable <selector...> [--at P]    enable <selector...> [--at P]    keep <selector...> [--no-ancestors]
+
+Examples:
+  kpatch apply patches/microvm-minimal.kpatch -k netbsd-SMOL -o netbsd-SMOL.min
+  kpatch apply patches/smolify-generic.kpatch -k netbsd-GENERIC.gz --in-place
+  kpatch apply patches/no-legacy-isa.kpatch -k netbsd --check && echo "already patched"`,
+  );
+  cmd.action(
+    action(ctx, (files, opts) => {
+      const scripts = readScripts(files);
+      return runEdit(ctx, opts, (kernel, table) => {
+        checkGuards(
+          scripts.flatMap((s) => s.guards),
+          { arch: kernel.target?.arch, version: kernel.version, pvh: kernel.pvh !== undefined, table },
+        );
+        return scripts.flatMap((s) => s.operations);
+      });
+    }),
+  );
+  program.addCommand(cmd);
+}

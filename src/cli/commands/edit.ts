@@ -1,0 +1,47 @@
+/**
+ * `kpatch disable | enable | keep <selector...> -k <kernel> (-o FILE | --in-place | --dry-run | --check)`.
+ */
+import { Command } from '@commander-js/extra-typings';
+import { action, type Context } from '../context';
+import { runEdit, withEditOptions } from './patching';
+
+const SELECTORS = "entries: dev, devN, dev*, #N, or a glob such as 'vio*'";
+
+const EXAMPLES: Record<'disable' | 'enable' | 'keep', string> = {
+  disable: `
+Examples:
+  kpatch disable vioif viornd -k netbsd -o netbsd.small
+  kpatch disable 'ld*' --at virtio -k netbsd --dry-run
+  kpatch disable com1 -k netbsd-GENERIC.gz -o netbsd-GENERIC.small.gz --json`,
+  enable: `
+Examples:
+  kpatch enable vioif -k netbsd.small --in-place
+  kpatch enable '#12' -k netbsd --check || echo "entry 12 is disabled"`,
+  keep: `
+Examples:
+  kpatch keep mainbus cpu acpicpu ioapic pci isa pcdisplay wsdisplay com virtio ld vioif qemufwcfg -k netbsd-GENERIC -o netbsd-SMOLIFIED
+  kpatch keep ld vioif viocon -k netbsd-MICROVM --dry-run      (pv, virtio and mainbus stay too: ancestors)`,
+};
+
+/** Registers disable, enable and keep. */
+export function registerEdit(program: Command, ctx: Context): void {
+  for (const verb of ['disable', 'enable'] as const) {
+    const cmd = withEditOptions(
+      new Command(verb)
+        .description(verb === 'disable' ? 'disable entries as userconf(4) does (0 -> 4, 2 -> 3)' : 'enable entries as userconf(4) does (4 -> 0, 3 -> 2)')
+        .argument('<selector...>', SELECTORS)
+        .option('--at <parent>', 'only entries attached at this parent: a driver (pci), a unit (pci0), or an interface attribute (ata)'),
+    ).addHelpText('after', EXAMPLES[verb]);
+    cmd.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb, selectors, at: opts.at }])));
+    program.addCommand(cmd);
+  }
+  const keep = withEditOptions(
+    new Command('keep')
+      .description("disable every entry except these and their ancestors (confkerndev's keep list, done right)")
+      .argument('<selector...>', SELECTORS)
+      .option('--at <parent>', 'only selected entries attached at this parent')
+      .option('--no-ancestors', 'do not keep the ancestors of the kept entries (raw allow-list)'),
+  ).addHelpText('after', EXAMPLES.keep);
+  keep.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb: 'keep', selectors, at: opts.at, ancestors: opts.ancestors }])));
+  program.addCommand(keep);
+}

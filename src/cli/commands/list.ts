@@ -1,0 +1,59 @@
+/**
+ * `kpatch list <kernel> [selector...]`: one line per cfdata entry in userconf(4) style.
+ */
+import type { Command } from '@commander-js/extra-typings';
+import type { CfEntry } from '../../netbsd/autoconf';
+import { entryLine } from '../../netbsd/format';
+import { requireAutoconf } from '../../netbsd/kernel';
+import { selectEntries } from '../../netbsd/select';
+import { action, type Context } from '../context';
+import { printWarnings, stylesFor, toJson } from '../render';
+import { withKernel } from './kernel';
+
+/** The JSON shape of one entry. */
+export function entryJson(e: CfEntry) {
+  return {
+    index: e.index,
+    name: e.driver,
+    unit: e.unit,
+    star: e.star,
+    fstate: e.fstate,
+    state: e.state,
+    attachment: e.attachment,
+    parent: e.parent,
+    locators: e.locators,
+    flags: e.flags,
+    address: e.address,
+    offset: e.offset,
+    stateOffset: e.stateOffset,
+  };
+}
+
+/** Registers `list`. */
+export function registerList(program: Command, ctx: Context): void {
+  program
+    .command('list')
+    .description('list autoconf (cfdata) entries, userconf(4) style')
+    .argument('<kernel>', 'kernel file (plain or gzip)')
+    .argument('[selector...]', "entries to show: dev, devN, dev*, #N, or a glob such as 'vio*' (default: all)")
+    .option('--json', 'print JSON only: one object per entry')
+    .addHelpText('after', "\nExamples:\n  kpatch list netbsd-SMOL\n  kpatch list netbsd-SMOL virtio ld0 'vio*' '#12'\n  kpatch list netbsd-GENERIC.gz --json")
+    .action(
+      action(ctx, (path, selectors, opts) => {
+        const table = withKernel(path, (k) => requireAutoconf(k));
+        const entries = selectors.length ? selectEntries(table.entries, selectors) : table.entries;
+        if (opts.json) {
+          ctx.io.out(toJson(entries.map(entryJson)));
+          return 0;
+        }
+        const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);
+        const width = String(table.entries.length - 1).length;
+        for (const e of entries) {
+          const state = e.state === 'disabled' ? ` ${s.warn('disable')}` : e.state === 'enabled' ? '' : ` ${s.error(`state ${e.fstate} (${e.state})`)}`;
+          ctx.io.out(`${s.dim(`[${String(e.index).padStart(width)}]`)} ${entryLine(e)}${state}\n`);
+        }
+        printWarnings(ctx.io, table.warnings);
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,107 @@
+/**
+ * The shared path of every command that edits a kernel (disable, enable, keep, apply): open,
+ * plan, then print the plan (--dry-run), answer whether it would change (--check), or write it
+ * atomically and verified (-o / --in-place).
+ */
+import type { Command, OptionValues } from '@commander-js/extra-typings';
+import { KpatchError } from '../../errors';
+import type { AutoconfTable } from '../../netbsd/autoconf';
+import { entryLine } from '../../netbsd/format';
+import { type Kernel, requireAutoconf } from '../../netbsd/kernel';
+import { type Plan, planOperations } from '../../patch/plan';
+import { applyEdits } from '../../patch/apply';
+import { toHex } from '../../bytes/view';
+import type { Context } from '../context';
+import { openKernelFile } from '../io';
+import { hex, stylesFor, toJson } from '../render';
+import { outputPath, sha256, type WriteResult, writePatched } from '../write';
+import { inspectKernel } from '../../netbsd/kernel';
+import type { Operation } from '../../patch/plan';
+
+/** Options every editing command takes. */
+export type EditOptions = {
+  kernel: string;
+  output?: string;
+  inPlace?: true;
+  dryRun?: true;
+  check?: true;
+  json?: true;
+};
+
+/** Adds the shared options to an editing command. */
+export function withEditOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>): Command<Args, Opts & EditOptions> {
+  return cmd
+    .requiredOption('-k, --kernel <file>', 'kernel to patch (plain or gzip)')
+    .option('-o, --output <file>', 'write the patched kernel here (gzip when it ends in .gz); the input is not touched')
+    .option('--in-place', 'replace the input kernel atomically (keeps its format and mode)')
+    .option('-n, --dry-run', 'print the planned byte edits; write nothing')
+    .option('--check', 'write nothing; exit 1 when the kernel would change, 0 when it is already as asked')
+    .option('--json', 'print JSON only') as unknown as Command<Args, Opts & EditOptions>;
+}
+
+/** Runs a planned edit; `ops` builds the operations once the kernel is read. */
+export function runEdit(ctx: Context, opts: EditOptions, ops: (k: Kernel, table: AutoconfTable) => readonly Operation[]): number {
+  const modes = [opts.dryRun && '--dry-run', opts.check && '--check'].filter(Boolean);
+  if (modes.length > 1) throw new KpatchError('USAGE', 'give either --dry-run or --check, not both');
+  const writing = !opts.dryRun && !opts.check;
+  const output = writing ? outputPath(opts.kernel, opts.output, Boolean(opts.inPlace)) : undefined;
+  const file = openKernelFile(opts.kernel);
+  try {
+    const kernel = inspectKernel(file.source);
+    const table = requireAutoconf(kernel);
+    const plan = planOperations(table, ops(kernel, table), kernel.elf.header.endian);
+    let written: WriteResult | undefined;
+    if (writing && plan.edits.length > 0) {
+      const gzip = opts.inPlace ? file.gzip : output!.endsWith('.gz');
+      written = writePatched(file, output!, gzip, plan.edits);
+    }
+    let hashes: { before: string; after: string } | undefined;
+    if (opts.json && !written) {
+      const image = file.source.read(0, file.source.size);
+      hashes = { before: sha256(image), after: plan.edits.length ? sha256(applyEdits(image, plan.edits)) : sha256(image) };
+    }
+    const mode = opts.dryRun ? 'dry-run' : opts.check ? 'check' : 'write';
+    if (opts.json) ctx.io.out(toJson(planJson(opts.kernel, mode, plan, written, hashes)));
+    else printPlan(ctx, table, plan, mode, written);
+    return opts.check && plan.edits.length > 0 ? 1 : 0;
+  } finally {
+    file.close();
+  }
+}
+
+function planJson(kernel: string, mode: string, plan: Plan, written: WriteResult | undefined, hashes: { before: string; after: string } | undefined) {
+  return {
+    kernel,
+    mode,
+    changed: plan.changes,
+    edits: plan.edits.map((e) => ({ offset: e.offset, before: toHex(e.before), after: toHex(e.after), why: e.why })),
+    already: plan.already,
+    keptAncestors: plan.keptAncestors,
+    warnings: plan.warnings.map((w) => w.message),
+    modified: plan.edits.length > 0,
+    output: written?.output ?? null,
+    gzip: written?.gzip ?? null,
+    sha256Before: written?.sha256Before ?? hashes?.before ?? null,
+    sha256After: written?.sha256After ?? hashes?.after ?? null,
+  };
+}
+
+function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string, written: WriteResult | undefined): void {
+  const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);
+  const w = String(table.entries.length - 1).length;
+  const tag = (i: number) => s.dim(`[${String(i).padStart(w)}]`);
+  for (const c of plan.changes) {
+    const e = table.entries[c.index];
+    const verb = c.new === 3 || c.new === 4 ? s.warn('disable') : s.ok('enable ');
+    const edit = plan.edits.find((x) => x.offset === c.offset)!;
+    ctx.io.out(`${verb} ${tag(c.index)} ${entryLine(e)}  ${s.dim(`${hex(c.offset)}: ${toHex(edit.before)} -> ${toHex(edit.after)}`)}\n`);
+  }
+  for (const a of plan.already) ctx.io.out(`${s.dim(`already ${a.state}`)} ${tag(a.index)} ${entryLine(table.entries[a.index])}\n`);
+  if (plan.keptAncestors.length) ctx.io.out(`${s.dim('kept as ancestors:')} ${plan.keptAncestors.map((a) => a.name).join(' ')}\n`);
+  for (const warning of plan.warnings) ctx.io.err(`${s.warn('warning:')} ${warning.message}\n`);
+  const n = plan.edits.length;
+  if (n === 0) ctx.io.out('kernel not modified: nothing to change\n');
+  else if (mode === 'dry-run') ctx.io.out(`dry run: ${n} ${n === 1 ? 'entry' : 'entries'} would change; nothing written\n`);
+  else if (mode === 'check') ctx.io.out(`check: ${n} ${n === 1 ? 'entry' : 'entries'} would change\n`);
+  else if (written) ctx.io.out(`wrote ${written.output}${written.gzip ? ' (gzip)' : ''}: ${written.bytesChanged} ${written.bytesChanged === 1 ? 'byte' : 'bytes'} changed, verified; sha256 ${written.sha256After}\n`);
+}

@@ -1,0 +1,110 @@
+/**
+ * The CLI's only contact with the file system and the process: reading kernels (plain or gzip),
+ * and the output streams, behind small interfaces so tests can run the program in-process.
+ */
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import { type ByteSource, chunkedSource, memorySource } from '../bytes/source';
+import { KpatchError } from '../errors';
+
+/** Where the program writes, and what it knows of its terminal. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The real process streams. */
+export function processIo(): Io {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+  };
+}
+
+/** An opened kernel file. */
+export interface KernelFile {
+  readonly path: string;
+  readonly source: ByteSource;
+  /** Set when the file was gzip-compressed (read whole and inflated in memory). */
+  readonly gzip: boolean;
+  /** Size of the file on disk. */
+  readonly fileSize: number;
+  readonly mode: number;
+  close(): void;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** Describes an fs error in a few words, without a stack. */
+export function ioMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EROFS':
+      return 'read-only file system';
+    default:
+      return err.code ? `${err.code}: ${err.message}` : String(err.message ?? err);
+  }
+}
+
+/** Opens a kernel for reading: plain files are read on demand, gzip files are inflated whole. */
+export function openKernelFile(path: string): KernelFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw new KpatchError('IO', `cannot read ${path}: ${ioMessage(e)}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new KpatchError('IO', `cannot read ${path}: not a regular file`);
+    const head = new Uint8Array(2);
+    const n = st.size >= 2 ? fs.readSync(fd, head, 0, 2, 0) : 0;
+    if (n === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
+      const packed = fs.readFileSync(fd);
+      fs.closeSync(fd);
+      let bytes: Uint8Array;
+      try {
+        bytes = zlib.gunzipSync(packed);
+      } catch (e) {
+        throw new KpatchError('IO', `cannot read ${path}: corrupt gzip data (${(e as Error).message})`);
+      }
+      return { path, source: memorySource(bytes), gzip: true, fileSize: st.size, mode: st.mode, close() {} };
+    }
+    const source = chunkedSource(st.size, (target, position) => fs.readSync(fd, target, 0, target.length, position));
+    let open = true;
+    return {
+      path,
+      source,
+      gzip: false,
+      fileSize: st.size,
+      mode: st.mode,
+      close() {
+        if (open) fs.closeSync(fd);
+        open = false;
+      },
+    };
+  } catch (e) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed (gzip path)
+    }
+    if (e instanceof KpatchError) throw e;
+    throw new KpatchError('IO', `cannot read ${path}: ${ioMessage(e)}`);
+  }
+}

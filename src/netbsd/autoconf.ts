@@ -1,0 +1,363 @@
+/**
+ * readAutoconf: NetBSD's autoconf tables as config(1) writes them into ioconf.c — `cfdata` up to
+ * its all-zero terminator (the index is userconf's device number), `cfroots`, and
+ * `cfdriver_list_initial` with each driver's interface attributes and their locators.
+ * Missing optional tables degrade to warnings (OpenBSD config's check_int); a missing or
+ * inconsistent `cfdata` is an error.
+ */
+import type { ByteView } from '../bytes/view';
+import { lookupAddress } from '../elf/address';
+import type { ElfFile } from '../elf/file';
+import { readCString, viewAt } from '../elf/file';
+import { type ElfSymbol, findSymbol, type SymbolTable } from '../elf/symbols';
+import type { Target } from '../elf/target';
+import { FormatError, KpatchError } from '../errors';
+import type { NetbsdVersion } from './ident';
+import { type AutoconfLayouts, autoconfLayouts, CFDATA_ERA, type CfdataVariant } from './layouts';
+
+// NetBSD sys/sys/device.h. (The header's comments on 3 and 4 are swapped; subr_userconf.c is the truth.)
+export const FSTATE_NOTFOUND = 0;
+export const FSTATE_FOUND = 1;
+export const FSTATE_STAR = 2;
+export const FSTATE_DSTAR = 3;
+export const FSTATE_DNOTFOUND = 4;
+/** A cf_fstate value. */
+export type FState = 0 | 1 | 2 | 3 | 4;
+
+/** userconf(4)'s disable transitions, as data. */
+export const DISABLED: Readonly<Partial<Record<number, FState>>> = { [FSTATE_NOTFOUND]: FSTATE_DNOTFOUND, [FSTATE_STAR]: FSTATE_DSTAR };
+/** userconf(4)'s enable transitions, as data. */
+export const ENABLED: Readonly<Partial<Record<number, FState>>> = { [FSTATE_DNOTFOUND]: FSTATE_NOTFOUND, [FSTATE_DSTAR]: FSTATE_STAR };
+
+/** How an entry's raw state reads. */
+export type StateName = 'enabled' | 'disabled' | 'found' | 'invalid';
+
+/** Names a raw cf_fstate. */
+export function stateName(fstate: number): StateName {
+  if (fstate === FSTATE_NOTFOUND || fstate === FSTATE_STAR) return 'enabled';
+  if (fstate === FSTATE_DSTAR || fstate === FSTATE_DNOTFOUND) return 'disabled';
+  return fstate === FSTATE_FOUND ? 'found' : 'invalid';
+}
+
+/** One locator of an entry. */
+export interface Locator {
+  readonly name: string;
+  readonly value: number;
+  /** `?` in the config: the value equals the locator's default and the locator has a default string. */
+  readonly wildcard: boolean;
+}
+
+/** A parent specification (`struct cfparent`). */
+export interface CfParent {
+  readonly iattr: string;
+  /** The parent driver, or null when the config named only an interface attribute (`atabus* at ata?`). */
+  readonly driver: string | null;
+  /** The parent unit, -1 (DVUNIT_ANY) for `?`. */
+  readonly unit: number;
+}
+
+/** One `cfdata` entry. */
+export interface CfEntry {
+  readonly index: number;
+  readonly driver: string;
+  readonly attachment: string;
+  readonly unit: number;
+  /** A wildcard entry (`dev*`): STAR or DSTAR. */
+  readonly star: boolean;
+  readonly fstate: number;
+  readonly state: StateName;
+  readonly parent: CfParent | null;
+  readonly locators: readonly Locator[];
+  readonly flags: number;
+  readonly address: bigint;
+  /** File offset of the entry. */
+  readonly offset: number;
+  /** File offset and width of its cf_fstate field. */
+  readonly stateOffset: number;
+  readonly stateSize: 1 | 2;
+}
+
+/** A locator description (`struct cflocdesc`). */
+export interface LocatorDesc {
+  readonly name: string;
+  readonly defaultString: string | null;
+  readonly default: number;
+}
+
+/** An interface attribute a driver provides (`struct cfiattrdata`). */
+export interface InterfaceAttribute {
+  readonly name: string;
+  readonly locators: readonly LocatorDesc[];
+}
+
+/** A driver from `cfdriver_list_initial`. */
+export interface CfDriver {
+  readonly name: string;
+  readonly class: number;
+  readonly attrs: readonly InterfaceAttribute[];
+}
+
+/** The autoconf tables of a kernel. */
+export interface AutoconfTable {
+  readonly symbol: string;
+  readonly address: bigint;
+  readonly offset: number;
+  readonly entrySize: number;
+  readonly variant: CfdataVariant;
+  /** Why this variant was chosen. */
+  readonly variantEvidence: string;
+  readonly entries: readonly CfEntry[];
+  /** cfdata indices listed in `cfroots`, or null when the symbol is absent. */
+  readonly roots: readonly number[] | null;
+  /** Drivers from `cfdriver_list_initial`, or null when the symbol is absent. */
+  readonly drivers: readonly CfDriver[] | null;
+  readonly warnings: readonly string[];
+}
+
+const MAX_ENTRIES = 100_000;
+const MAX_NAME = 128;
+
+/** Reads pointers and strings of one kernel, caching strings by address. */
+class Reader {
+  private readonly strings = new Map<bigint, string>();
+  constructor(
+    readonly file: ElfFile,
+    readonly target: Target,
+  ) {}
+
+  /** File offset of `length` bytes at `va`, or a FormatError naming the field at `at`. */
+  offsetOf(va: bigint, length: number, what: string, at: number): number {
+    const r = lookupAddress(this.file, va, length);
+    if (r.ok) return r.offset;
+    throw new FormatError(at, `${what} points ${r.reason === 'bss' ? 'into .bss' : 'outside the file'}`, va);
+  }
+
+  string(va: bigint, what: string, at: number): string {
+    let s = this.strings.get(va);
+    if (s === undefined) {
+      s = readCString(this.file, this.offsetOf(va, 1, what, at), what, MAX_NAME);
+      this.strings.set(va, s);
+    }
+    return s;
+  }
+
+  view(va: bigint, length: number, what: string, at: number): ByteView {
+    return viewAt(this.file, this.offsetOf(va, length, what, at), length, this.target.model);
+  }
+}
+
+function requireSymbol(file: ElfFile, symtab: SymbolTable | undefined, name: string): ElfSymbol {
+  if (!symtab) {
+    throw new KpatchError('SYMBOL_MISSING', `no symbol table: stripped kernel? kpatch needs the ${name} symbol`, 'use a kernel built with symbols (netbsd, not netbsd.stripped or an install kernel)');
+  }
+  const sym = findSymbol(file, symtab, name);
+  if (!sym) throw new KpatchError('SYMBOL_MISSING', `no ${name} symbol: not a NetBSD kernel, or a kernel without autoconf`);
+  return sym;
+}
+
+/** The variant a NetBSD release must use; 9.99.x (-current before 10) could have either. */
+export function expectedVariant(v: NetbsdVersion | undefined): CfdataVariant | undefined {
+  if (!v) return undefined;
+  if (v.major >= 10) return 'bitfield';
+  if (v.major < 9 || v.minor < 99) return 'short';
+  return undefined;
+}
+
+/**
+ * Decides the cfdata variant from the bytes. A state of 1..4 in the bitfield's state byte means
+ * bitfield (under the short layout that byte is the high byte of a state < 256, always 0); a short
+ * state of 1..4 means short (under the bitfield layout that short would read state << 8). STAR
+ * entries exist in every real config, so real kernels always give evidence.
+ */
+function detectVariant(view: ByteView, count: number, tableOffset: number, layouts: AutoconfLayouts, version: NetbsdVersion | undefined): [CfdataVariant, string] {
+  const size = layouts.cfdata.bitfield.size;
+  const b = layouts.cfdata.bitfield.fields.fstate.offset;
+  const s = layouts.cfdata.short.fields.fstate.offset;
+  let bitfield = 0;
+  let short = 0;
+  for (let i = 0; i < count; i++) {
+    const at = tableOffset + i * size;
+    const vb = view.u8(at + b);
+    const vs = view.i16(at + s);
+    if (vb >= 1 && vb <= 4) bitfield++;
+    if (vs >= 1 && vs <= 4) short++;
+  }
+  const expected = expectedVariant(version);
+  const release = version ? `NetBSD ${version.text}` : undefined;
+  let variant: CfdataVariant;
+  let evidence: string;
+  if (bitfield > 0 && short > 0) {
+    throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: ${bitfield} entries read as ${CFDATA_ERA.bitfield} and ${short} as ${CFDATA_ERA.short}`, 'refusing to guess: a wrong guess would corrupt unit numbers');
+  } else if (bitfield > 0 || short > 0) {
+    variant = bitfield > 0 ? 'bitfield' : 'short';
+    evidence = `${Math.max(bitfield, short)} of ${count} entries have a non-zero state in the ${variant} state field`;
+  } else if (expected) {
+    variant = expected;
+    evidence = `every state is 0, so the ${release} ident decides`;
+  } else {
+    throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: every entry has state 0 and ${release ?? 'no NetBSD version'} does not decide`, 'refusing to guess: a wrong guess would corrupt unit numbers');
+  }
+  if (expected && expected !== variant) {
+    throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata bytes look like ${CFDATA_ERA[variant]} but the kernel says ${release}, which uses ${CFDATA_ERA[expected]}`, 'refusing to guess: a wrong guess would corrupt unit numbers');
+  }
+  if (expected) evidence += `; agrees with ${release}`;
+  return [variant, evidence];
+}
+
+function readDrivers(r: Reader, symtab: SymbolTable, layouts: AutoconfLayouts, warnings: string[]): CfDriver[] | null {
+  const sym = findSymbol(r.file, symtab, 'cfdriver_list_initial');
+  if (!sym) {
+    warnings.push('no cfdriver_list_initial symbol: locator names and interface-attribute parents are unknown');
+    return null;
+  }
+  const ptr = r.target.model.ptr;
+  const max = sym.size > 0n ? Number(sym.size) / ptr : 10_000;
+  const drivers: CfDriver[] = [];
+  const list = r.view(sym.value, Math.min(max, 10_000) * ptr, 'cfdriver_list_initial', 0);
+  const cd = layouts.cfdriver;
+  for (let i = 0; ; i++) {
+    const at = list.base + i * ptr;
+    if (i >= max || !list.contains(at, ptr)) throw new FormatError(list.base, 'cfdriver_list_initial has no NULL terminator');
+    const p = list.word(at, 'cfdriver pointer');
+    if (p === 0n) break;
+    const v = r.view(p, cd.size, 'cfdriver pointer', at);
+    const name = r.string(v.word(v.base + cd.fields.name.offset), 'cd_name', v.base + cd.fields.name.offset);
+    const attrsPtr = v.word(v.base + cd.fields.attrs.offset);
+    const attrs = attrsPtr === 0n ? [] : readAttrs(r, attrsPtr, layouts, v.base + cd.fields.attrs.offset);
+    drivers.push({ name, class: v.u32(v.base + cd.fields.class.offset), attrs });
+  }
+  return drivers;
+}
+
+function readAttrs(r: Reader, va: bigint, layouts: AutoconfLayouts, at: number): InterfaceAttribute[] {
+  const ptr = r.target.model.ptr;
+  const out: InterfaceAttribute[] = [];
+  for (let i = 0; ; i++) {
+    if (i > 64) throw new FormatError(at, 'cd_attrs has no NULL terminator');
+    const slot = r.view(va + BigInt(i * ptr), ptr, 'cd_attrs', at);
+    const p = slot.word(slot.base);
+    if (p === 0n) return out;
+    const ci = layouts.cfiattrdata;
+    const h = r.view(p, ci.size, 'cfiattrdata pointer', slot.base);
+    const name = r.string(h.word(h.base + ci.fields.name.offset), 'ci_name', h.base);
+    const loclen = h.i32(h.base + ci.fields.loclen.offset);
+    if (loclen < 0 || loclen > 32) throw new FormatError(h.base + ci.fields.loclen.offset, 'bad ci_loclen', loclen);
+    const ld = layouts.cflocdesc;
+    const descs = loclen === 0 ? undefined : r.view(p + BigInt(layouts.locdescStart), loclen * ld.size, 'ci_locdesc', h.base);
+    const locators: LocatorDesc[] = [];
+    for (let k = 0; k < loclen && descs; k++) {
+      const d = descs.base + k * ld.size;
+      const defaultPtr = descs.word(d + ld.fields.defaultstr.offset);
+      locators.push({
+        name: r.string(descs.word(d + ld.fields.name.offset), 'cld_name', d),
+        defaultString: defaultPtr === 0n ? null : r.string(defaultPtr, 'cld_defaultstr', d),
+        default: descs.i32(d + ld.fields.default.offset),
+      });
+    }
+    out.push({ name, locators });
+  }
+}
+
+function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: string[]): number[] | null {
+  const sym = findSymbol(r.file, symtab, 'cfroots');
+  if (!sym) {
+    warnings.push('no cfroots symbol: roots are taken from entries without a parent');
+    return null;
+  }
+  const max = sym.size > 0n ? Number(sym.size) / 2 : count + 1;
+  const v = r.view(sym.value, Math.min(max, count + 1) * 2, 'cfroots', 0);
+  const roots: number[] = [];
+  for (let i = 0; i < Math.min(max, count + 1); i++) {
+    const idx = v.i16(v.base + i * 2);
+    if (idx === -1) return roots;
+    if (idx < 0 || idx >= count) throw new FormatError(v.base + i * 2, 'cfroots index out of range', idx);
+    roots.push(idx);
+  }
+  throw new FormatError(v.base, 'cfroots has no -1 terminator');
+}
+
+/** Formats how many entries a table had, for errors. */
+function tableSize(sym: ElfSymbol, entrySize: number, at: number): number {
+  if (sym.size === 0n) return MAX_ENTRIES;
+  if (sym.size % BigInt(entrySize) !== 0n) throw new FormatError(at, `cfdata size is not a multiple of ${entrySize}`, sym.size);
+  return Math.min(Number(sym.size / BigInt(entrySize)), MAX_ENTRIES);
+}
+
+/** Reads the autoconf tables of a kernel for `target`; `version` (ident note or osrelease) cross-checks the layout. */
+export function readAutoconf(file: ElfFile, target: Target, symtab: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
+  const sym = requireSymbol(file, symtab, 'cfdata');
+  const layouts = autoconfLayouts(target.model);
+  const r = new Reader(file, target);
+  const entrySize = layouts.cfdata.bitfield.size;
+  const symAt = symtab!.section.offset + sym.index * symtab!.entsize;
+  const capacity = tableSize(sym, entrySize, symAt);
+  const where = lookupAddress(file, sym.value, entrySize);
+  if (!where.ok) throw new FormatError(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
+  const available = Math.floor((file.source.size - where.offset) / entrySize);
+  const view = viewAt(file, where.offset, Math.min(capacity, available) * entrySize, target.model);
+
+  // Walk to the terminator (cf_name == NULL) first: the count does not depend on the variant.
+  let count = 0;
+  for (; ; count++) {
+    const at = view.base + count * entrySize;
+    if (!view.contains(at, entrySize)) throw new FormatError(view.base, 'cfdata has no terminating entry');
+    if (view.word(at) === 0n) break;
+  }
+  const [variant, variantEvidence] = detectVariant(view, count, view.base, layouts, version);
+  const L = layouts.cfdata[variant].fields;
+  const warnings: string[] = [];
+  const drivers = readDrivers(r, symtab!, layouts, warnings);
+  const iattrs = new Map<string, InterfaceAttribute>();
+  for (const d of drivers ?? []) for (const a of d.attrs) if (!iattrs.has(a.name)) iattrs.set(a.name, a);
+  const unknownIattrs = new Set<string>();
+
+  const entries: CfEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = view.base + i * entrySize;
+    const fstate = L.fstate.size === 1 ? view.u8(at + L.fstate.offset) : view.i16(at + L.fstate.offset);
+    const unit = L.unit.type === 'u24' ? view.u24(at + L.unit.offset) : view.i16(at + L.unit.offset);
+    const pspec = view.word(at + L.pspec.offset);
+    let parent: CfParent | null = null;
+    if (pspec !== 0n) {
+      const P = layouts.cfparent;
+      const pv = r.view(pspec, P.size, 'cf_pspec', at + L.pspec.offset);
+      const parentPtr = pv.word(pv.base + P.fields.parent.offset);
+      parent = {
+        iattr: r.string(pv.word(pv.base + P.fields.iattr.offset), 'cfp_iattr', pv.base),
+        driver: parentPtr === 0n ? null : r.string(parentPtr, 'cfp_parent', pv.base + P.fields.parent.offset),
+        unit: pv.i32(pv.base + P.fields.unit.offset),
+      };
+    }
+    const loc = view.word(at + L.loc.offset);
+    let locators: Locator[] = [];
+    if (loc !== 0n && parent) {
+      const ia = iattrs.get(parent.iattr);
+      if (ia) {
+        const lv = ia.locators.length ? r.view(loc, ia.locators.length * 4, 'cf_loc', at + L.loc.offset) : undefined;
+        locators = ia.locators.map((d, k) => {
+          const value = lv!.i32(lv!.base + k * 4);
+          return { name: d.name, value, wildcard: d.defaultString !== null && value === d.default };
+        });
+      } else if (drivers) unknownIattrs.add(parent.iattr);
+    }
+    entries.push({
+      index: i,
+      driver: r.string(view.word(at + L.name.offset), 'cf_name', at + L.name.offset),
+      attachment: r.string(view.word(at + L.atname.offset), 'cf_atname', at + L.atname.offset),
+      unit,
+      star: fstate === FSTATE_STAR || fstate === FSTATE_DSTAR,
+      fstate,
+      state: stateName(fstate),
+      parent,
+      locators,
+      flags: view.i32(at + L.flags.offset),
+      address: sym.value + BigInt(i * entrySize),
+      offset: at,
+      stateOffset: at + L.fstate.offset,
+      stateSize: L.fstate.size as 1 | 2,
+    });
+  }
+  for (const name of unknownIattrs) warnings.push(`no driver provides interface attribute '${name}': its locators are not shown`);
+  const roots = readRoots(r, symtab!, count, warnings);
+  return { symbol: 'cfdata', address: sym.value, offset: where.offset, entrySize, variant, variantEvidence, entries, roots, drivers, warnings };
+}

@@ -1,0 +1,112 @@
+/**
+ * kernelInfo: the facts `kpatch info` reports, as one plain record (JSON-ready, no bigint loss:
+ * addresses stay bigint and the CLI prints them as hex strings).
+ */
+import * as C from '../elf/constants';
+import { describeElf } from '../elf/target';
+import { KpatchError } from '../errors';
+import { FSTATE_DNOTFOUND, FSTATE_DSTAR } from './autoconf';
+import { hasEmbeddedConfig, type Kernel, requireAutoconf } from './kernel';
+import type { CfdataVariant } from './layouts';
+import type { PvhEntry } from './pvh';
+
+/** What `info` reports. */
+export interface KernelInfo {
+  readonly file: string;
+  readonly size: number;
+  readonly fileSize: number;
+  readonly compressed: 'gzip' | null;
+  readonly format: {
+    readonly class: 32 | 64;
+    readonly endian: 'little' | 'big';
+    readonly type: string;
+    readonly machine: number;
+    readonly machineName: string;
+    readonly osabi: number;
+    readonly description: string;
+  };
+  readonly arch: string | null;
+  readonly netbsd: { readonly text: string; readonly raw: number } | null;
+  readonly ostype: string | null;
+  readonly osrelease: string | null;
+  readonly version: string | null;
+  readonly pvh: PvhEntry | null;
+  readonly autoconf: {
+    readonly symbol: string;
+    readonly address: bigint;
+    readonly offset: number;
+    readonly entries: number;
+    readonly entrySize: number;
+    readonly variant: CfdataVariant;
+    readonly variantEvidence: string;
+    readonly enabled: number;
+    readonly disabled: number;
+    readonly roots: number;
+    readonly drivers: number | null;
+  } | null;
+  /** Why there is no autoconf table (stripped, not a kernel, unsupported machine). */
+  readonly autoconfError: string | null;
+  readonly embeddedConfig: boolean;
+  readonly warnings: readonly string[];
+}
+
+/** Facts about the file itself, which only the caller knows. */
+export interface FileFacts {
+  readonly file: string;
+  readonly fileSize: number;
+  readonly compressed: 'gzip' | null;
+}
+
+/** Gathers what `info` reports; missing autoconf tables are reported, malformed ones throw. */
+export function kernelInfo(k: Kernel, facts: FileFacts): KernelInfo {
+  const h = k.elf.header;
+  let autoconf: KernelInfo['autoconf'] = null;
+  let autoconfError: string | null = null;
+  let warnings: readonly string[] = [];
+  try {
+    const t = requireAutoconf(k);
+    const disabled = t.entries.filter((e) => e.fstate === FSTATE_DSTAR || e.fstate === FSTATE_DNOTFOUND).length;
+    autoconf = {
+      symbol: t.symbol,
+      address: t.address,
+      offset: t.offset,
+      entries: t.entries.length,
+      entrySize: t.entrySize,
+      variant: t.variant,
+      variantEvidence: t.variantEvidence,
+      enabled: t.entries.filter((e) => e.state === 'enabled').length,
+      disabled,
+      roots: t.roots?.length ?? t.entries.filter((e) => e.parent === null).length,
+      drivers: t.drivers?.length ?? null,
+    };
+    warnings = t.warnings;
+  } catch (e) {
+    if (!(e instanceof KpatchError) || !['NOT_A_KERNEL', 'SYMBOL_MISSING', 'UNSUPPORTED_TARGET'].includes(e.code)) throw e;
+    autoconfError = e.message;
+  }
+  return {
+    file: facts.file,
+    size: k.elf.source.size,
+    fileSize: facts.fileSize,
+    compressed: facts.compressed,
+    format: {
+      class: h.class,
+      endian: h.endian,
+      type: C.ET_NAMES[h.type] ?? String(h.type),
+      machine: h.machine,
+      machineName: C.machineName(h.machine),
+      osabi: h.osabi,
+      description: describeElf(h),
+    },
+    arch: k.target?.arch ?? null,
+    netbsd: k.ident ? { text: k.ident.version.text, raw: k.ident.version.raw } : null,
+    ostype: k.strings.ostype,
+    osrelease: k.strings.osrelease,
+    version: k.strings.version,
+    pvh: k.pvh ?? null,
+    autoconf,
+    autoconfError,
+    embeddedConfig: hasEmbeddedConfig(k),
+    warnings,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * NetBSD autoconf structures as field lists (data only); offsets come from defineStruct under the
+ * target's data model. Source: NetBSD sys/sys/device.h.
+ */
+import { defineStruct, type Scalar, type StructLayout } from '../bytes/struct';
+import type { DataModel } from '../bytes/view';
+
+/** The two on-disk shapes of `struct cfdata`. */
+export type CfdataVariant = 'bitfield' | 'short';
+
+type CfdataField = 'name' | 'atname' | 'unit' | 'fstate' | 'loc' | 'flags' | 'pspec';
+
+/**
+ * `struct cfdata`: device.h rev 1.183 and later (NetBSD >= 10) declare `unsigned int cf_unit:24;
+ * unsigned char cf_fstate;`, rev 1.147 and earlier (NetBSD <= 9) `short cf_unit; short cf_fstate;`.
+ */
+export const CFDATA_FIELDS: Readonly<Record<CfdataVariant, readonly `${CfdataField}:${Scalar}`[]>> = {
+  bitfield: ['name:ptr', 'atname:ptr', 'unit:u24', 'fstate:u8', 'loc:ptr', 'flags:i32', 'pspec:ptr'],
+  short: ['name:ptr', 'atname:ptr', 'unit:i16', 'fstate:i16', 'loc:ptr', 'flags:i32', 'pspec:ptr'],
+};
+
+/** Which NetBSD releases use each variant, for messages. */
+export const CFDATA_ERA: Readonly<Record<CfdataVariant, string>> = {
+  bitfield: 'NetBSD >= 10 (cf_unit:24, u8 cf_fstate)',
+  short: 'NetBSD <= 9 (short cf_unit, short cf_fstate)',
+};
+
+/** `struct cfparent { const char *cfp_iattr; const char *cfp_parent; int cfp_unit; }`. */
+export const CFPARENT_FIELDS = ['iattr:ptr', 'parent:ptr', 'unit:i32'] as const;
+
+/** `struct cfdriver`: LIST_ENTRY (2 ptrs), LIST_HEAD (1 ptr), cd_devs, cd_name, enum cd_class, int cd_ndevs, cd_attrs. */
+export const CFDRIVER_FIELDS = ['next:ptr', 'prev:ptr', 'attach:ptr', 'devs:ptr', 'name:ptr', 'class:u32', 'ndevs:i32', 'attrs:ptr'] as const;
+
+/** `struct cfiattrdata { const char *ci_name; int ci_loclen; const struct cflocdesc ci_locdesc[]; }` (header part). */
+export const CFIATTRDATA_FIELDS = ['name:ptr', 'loclen:i32'] as const;
+
+/** `struct cflocdesc { const char *cld_name; const char *cld_defaultstr; int cld_default; }`. */
+export const CFLOCDESC_FIELDS = ['name:ptr', 'defaultstr:ptr', 'default:i32'] as const;
+
+/** All autoconf layouts for one data model. */
+export interface AutoconfLayouts {
+  readonly cfdata: Readonly<Record<CfdataVariant, StructLayout<CfdataField>>>;
+  readonly cfparent: StructLayout<'iattr' | 'parent' | 'unit'>;
+  readonly cfdriver: StructLayout<'next' | 'prev' | 'attach' | 'devs' | 'name' | 'class' | 'ndevs' | 'attrs'>;
+  readonly cfiattrdata: StructLayout<'name' | 'loclen'>;
+  readonly cflocdesc: StructLayout<'name' | 'defaultstr' | 'default'>;
+  /** Offset of ci_locdesc[0] inside struct cfiattrdata (the flexible array's alignment). */
+  readonly locdescStart: number;
+}
+
+/** Computes every autoconf layout for `model`. */
+export function autoconfLayouts(model: DataModel): AutoconfLayouts {
+  const cfiattrdata = defineStruct<'name' | 'loclen'>(CFIATTRDATA_FIELDS, model);
+  const cflocdesc = defineStruct<'name' | 'defaultstr' | 'default'>(CFLOCDESC_FIELDS, model);
+  return {
+    cfdata: {
+      bitfield: defineStruct(CFDATA_FIELDS.bitfield, model),
+      short: defineStruct(CFDATA_FIELDS.short, model),
+    },
+    cfparent: defineStruct(CFPARENT_FIELDS, model),
+    cfdriver: defineStruct(CFDRIVER_FIELDS, model),
+    cfiattrdata,
+    cflocdesc,
+    locdescStart: Math.ceil((cfiattrdata.fields.loclen.offset + 4) / cflocdesc.align) * cflocdesc.align,
+  };
+}
