@@ -94,6 +94,17 @@ describe.each(kernels.map((m) => [m.file, m] as const))('%s', (file, m) => {
     // cfdata's symbol size covers the entries and the terminator.
     expect(cfdataSym.size).toBe((table.entries.length + 1) * (ptrSize(m.arch) === 8 ? 48 : 24));
     expect(info.warnings).toEqual([]);
+    const enabled = (d: string, at?: string) => table.entries.some((e) => e.driver === d && (at === undefined || e.attachment === at) && (e.state === 0 || e.state === 2));
+    const sym = (n: string) => (table.symbols ?? []).includes(n);
+    expect(Object.fromEntries(info.features.map((f: { id: string; present: boolean }) => [f.id, f.present]))).toEqual({
+      pvh: m.pvh,
+      pv: enabled('pv'),
+      'virtio-mmio': enabled('virtio', 'mmio_cmdline'),
+      'viocon-early': sym('viocon_earlyinit'),
+      tslog: sym('tslog'),
+      pvclock: enabled('pvclock'),
+      'tsc-cpuid': sym('cpu_tsc_freq_cpuid'),
+    });
   });
 
   it('pvh answers 0 with the entry, or 1 with one line on stderr', async () => {
