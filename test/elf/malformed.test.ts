@@ -99,6 +99,16 @@ describe.each(COMBOS)('malformed ELF%i %s', (cls, endian) => {
     expect(() => parse(mutate([['shdr', shAt(idx('.bss')), 'size', len * 10]]))).not.toThrow();
   });
 
+  it('e_shstrndx out of range', () => {
+    expectFormatError(() => parse(mutate([['ehdr', 0, 'shstrndx', 50]])), "section name table index out of range '0x32'", L.ehdr('shstrndx'));
+  });
+
+  it('extended numbering: section 0 sh_link (the real e_shstrndx) out of range', () => {
+    const b = build(sampleSpec(cls, endian, { extendedNumbering: true })).bytes;
+    put(b, built.shoff + L.shdr('link'), 4, 50, endian);
+    expectFormatError(() => parse(b), "section name table index out of range '0x32'", built.shoff + L.shdr('link'));
+  });
+
   it('e_shstrndx names a section that is not a string table', () => {
     expectFormatError(() => parse(mutate([['ehdr', 0, 'shstrndx', idx('.text')]])), "section name table is not SHT_STRTAB '1'", shAt(idx('.text')));
   });
