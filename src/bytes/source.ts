@@ -11,7 +11,13 @@ export interface ByteSource {
   /** Returns `length` bytes starting at `offset`; the caller must not modify them. */
   read(offset: number, length: number): Uint8Array;
   /** Copies `target.length` bytes starting at `offset` into `target` (no allocation: for streaming a whole file). */
-  readInto(target: Uint8Array, offset: number): void;
+  readInto?(target: Uint8Array, offset: number): void;
+}
+
+/** Fills `target` from `offset` of `source`, without allocating when the source can. */
+export function readInto(source: ByteSource, target: Uint8Array, offset: number): void {
+  if (source.readInto) source.readInto(target, offset);
+  else target.set(source.read(offset, target.length));
 }
 
 /** Checks that `length` bytes at `offset` lie inside a file of `size` bytes, or throws a FormatError naming `what`. */

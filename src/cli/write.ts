@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { KpatchError } from '../errors';
-import type { ByteSource } from '../bytes/source';
+import { type ByteSource, readInto } from '../bytes/source';
 import { applyEdits, checkBefore, verifyChunk } from '../patch/apply';
 import type { Edit } from '../patch/plan';
 import { ioMessage, type KernelFile } from './io';
@@ -67,7 +67,7 @@ function verifyImage(old: ByteSource, writtenSize: number, readWritten: ReadWrit
   for (let start = 0; start < old.size; start += VERIFY_CHUNK) {
     const length = Math.min(VERIFY_CHUNK, old.size - start);
     const oldChunk = oldBuffer.subarray(0, length);
-    old.readInto(oldChunk, start);
+    readInto(old, oldChunk, start);
     const newChunk = newBuffer.subarray(0, length);
     readWritten(newChunk, start, length);
     changed += verifyChunk(oldChunk, newChunk, start, edits);
