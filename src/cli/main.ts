@@ -15,7 +15,7 @@ import { registerPvh } from './commands/pvh';
 import { registerTree } from './commands/tree';
 import type { Context } from './context';
 import { type Io, processIo } from './io';
-import { stylesFor } from './render';
+import { oneLine, stylesFor } from './render';
 
 const VERSION = '0.1.0';
 
@@ -53,16 +53,16 @@ export function report(e: unknown, io: Io): number {
   const s = stylesFor(io.env, io.stderrIsTTY);
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-    io.err(`kpatch: ${e.message.replace(/^error: /, '')}\n`);
+    io.err(`kpatch: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
     return 2;
   }
   if (e instanceof KpatchError) {
     // One line, always: pipelines grep stderr, and a hint on a second line gets lost.
-    io.err(`${s.error('kpatch:')} ${e.message}${e.hint ? s.dim(`; ${e.hint}`) : ''}\n`);
+    io.err(`${s.error('kpatch:')} ${oneLine(e.message)}${e.hint ? s.dim(`; ${oneLine(e.hint)}`) : ''}\n`);
     return 2;
   }
   const message = e instanceof Error ? e.message : String(e);
-  io.err(`${s.error('kpatch: internal error:')} ${message.split('\n')[0]}\n`);
+  io.err(`${s.error('kpatch: internal error:')} ${oneLine(message.split('\n')[0])}\n`);
   return 2;
 }
 

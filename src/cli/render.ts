@@ -58,10 +58,15 @@ export function toJson(value: unknown): string {
   )}\n`;
 }
 
+/** Makes `text` safe for one line of a terminal: control characters become `\xNN`. */
+export function oneLine(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Prints warnings, one line each, on stderr. */
 export function printWarnings(io: Io, warnings: readonly string[]): void {
   const s = stylesFor(io.env, io.stderrIsTTY);
-  for (const w of warnings) io.err(`${s.warn('warning:')} ${w}\n`);
+  for (const w of warnings) io.err(`${s.warn('warning:')} ${oneLine(w)}\n`);
 }
 
 /** `0x1f` for addresses and offsets. */

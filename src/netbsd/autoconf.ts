@@ -117,6 +117,11 @@ export interface AutoconfTable {
 const MAX_ENTRIES = 100_000;
 const MAX_NAME = 128;
 
+/** Escapes every byte outside printable ASCII as `\xNN` (real config(1) names are C identifiers and numbers). */
+export function visible(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Reads pointers and strings of one kernel, caching strings by address. */
 class Reader {
   private readonly strings = new Map<bigint, string>();
@@ -132,10 +137,14 @@ class Reader {
     throw new FormatError(at, `${what} points ${r.reason === 'bss' ? 'into .bss' : 'outside the file'}`, va);
   }
 
+  /**
+   * Reads a name; bytes outside printable ASCII come back as `\xNN`, so a corrupt pointer that lands
+   * on binary data can never put a newline or a terminal escape into a listing or an error line.
+   */
   string(va: bigint, what: string, at: number): string {
     let s = this.strings.get(va);
     if (s === undefined) {
-      s = readCString(this.file, this.offsetOf(va, 1, what, at), what, MAX_NAME);
+      s = visible(readCString(this.file, this.offsetOf(va, 1, what, at), what, MAX_NAME));
       this.strings.set(va, s);
     }
     return s;

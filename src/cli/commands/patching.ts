@@ -14,7 +14,7 @@ import type * as PlanModule from '../../patch/plan';
 import { toHex } from '../../bytes/view';
 import { type Context, lazy } from '../context';
 import { openKernelFile } from '../io';
-import { hex, stylesFor, toJson } from '../render';
+import { hex, oneLine, stylesFor, toJson } from '../render';
 import type { WriteResult } from '../write';
 import type * as WriteModule from '../write';
 import { inspectKernel } from '../../netbsd/kernel';
@@ -105,7 +105,7 @@ function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string,
   }
   for (const a of plan.already) ctx.io.out(`${s.dim(`already ${a.state}`)} ${tag(a.index)} ${entryLine(table.entries[a.index])}\n`);
   if (plan.keptAncestors.length) ctx.io.out(`${s.dim('kept as ancestors:')} ${plan.keptAncestors.map((a) => a.name).join(' ')}\n`);
-  for (const warning of plan.warnings) ctx.io.err(`${s.warn('warning:')} ${warning.message}\n`);
+  for (const warning of plan.warnings) ctx.io.err(`${s.warn('warning:')} ${oneLine(warning.message)}\n`);
   const n = plan.edits.length;
   if (n === 0) ctx.io.out('kernel not modified: nothing to change\n');
   else if (mode === 'dry-run') ctx.io.out(`dry run: ${n} ${n === 1 ? 'entry' : 'entries'} would change; nothing written\n`);
