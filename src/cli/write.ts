@@ -34,17 +34,76 @@ export function sha256(bytes: Uint8Array): string {
 /** Resolves where output goes and refuses the dangerous combinations. */
 export function outputPath(input: string, output: string | undefined, inPlace: boolean): string {
   if (inPlace && output !== undefined) throw new KpatchError('USAGE', 'give either -o FILE or --in-place, not both');
-  if (inPlace) return input;
-  if (output === undefined) throw new KpatchError('USAGE', 'no output: give -o FILE to write a new kernel, or --in-place to replace the input', 'add --dry-run to see the plan without writing');
-  if (path.resolve(output) === path.resolve(input)) throw new KpatchError('USAGE', `output ${output} is the input: use --in-place to replace it`);
+  const target = inPlace ? input : output;
+  if (target === undefined) throw new KpatchError('USAGE', 'no output: give -o FILE to write a new kernel, or --in-place to replace the input', 'add --dry-run to see the plan without writing');
+  if (!inPlace && path.resolve(target) === path.resolve(input)) throw new KpatchError('USAGE', `output ${target} is the input: use --in-place to replace it`);
+  let existing: fs.Stats | undefined;
   try {
-    const a = fs.statSync(input);
-    const b = fs.statSync(output);
-    if (a.dev === b.dev && a.ino === b.ino) throw new KpatchError('USAGE', `output ${output} is the input (same file): use --in-place to replace it`);
-  } catch (e) {
-    if (e instanceof KpatchError) throw e;
+    existing = fs.statSync(target);
+  } catch {
+    // a new file: the directory decides
   }
-  return output;
+  if (existing) {
+    if (!inPlace) {
+      try {
+        const a = fs.statSync(input);
+        if (a.dev === existing.dev && a.ino === existing.ino) throw new KpatchError('USAGE', `output ${target} is the input (same file): use --in-place to replace it`);
+      } catch (e) {
+        if (e instanceof KpatchError) throw e;
+      }
+    }
+    // The write renames a new file over the target: a device (/dev/full, /dev/null) or a directory
+    // would be replaced, not written to.
+    if (!existing.isFile()) throw new KpatchError('IO', `cannot write ${target}: not a regular file`, 'nothing was written');
+    // rename(2) would replace a file whose write bits are off (and root ignores them): refuse, as
+    // its owner said it must not change.
+    if ((existing.mode & 0o222) === 0) throw new KpatchError('IO', `cannot write ${target}: read-only file (mode ${(existing.mode & 0o777).toString(8).padStart(4, '0')})`, 'make it writable, or write a copy with -o');
+  }
+  return target;
+}
+
+/** Temporary files of kpatch writes: `.<target>.kpatch-<pid>-<8 hex>.tmp`. */
+const TEMPORARY = /^\..+\.kpatch-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Tells whether process `pid` exists on this machine (EPERM: it exists, owned by someone else). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that killed kpatch processes left in `dir` (a SIGKILL or a power cut
+ * between creating the file and renaming or removing it). Only regular files with kpatch's exact
+ * name pattern whose pid is not running are removed; errors are ignored (another kpatch may be
+ * removing the same file). See docs/decisions.md.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMPORARY.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (!fs.lstatSync(file).isFile()) continue;
+      fs.unlinkSync(file);
+      removed.push(file);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
 }
 
 /** Reads `length` bytes at `position` of the written file into the front of `into`. */
@@ -151,6 +210,7 @@ function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: rea
 /** Writes `input` with `edits` applied to `output` (gzip when `gzip`), verified and atomic. */
 export function writePatched(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks = {}): WriteResult {
   const dir = path.dirname(path.resolve(output));
+  removeStaleTemporaries(dir);
   const tmp = path.join(dir, `.${path.basename(output)}.kpatch-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
