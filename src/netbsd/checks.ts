@@ -150,7 +150,7 @@ function pvhChecks(k: Kernel): Check[] {
 }
 
 /** What stops an entry from attaching. */
-type Verdict = { kind: 'ok'; via: CfEntry[] } | { kind: 'absent' } | { kind: 'disabled'; entries: CfEntry[] } | { kind: 'blocked'; entries: CfEntry[]; disabled: CfEntry[]; breaks: string[] };
+type Verdict = { kind: 'ok'; via: CfEntry[] } | { kind: 'absent' } | { kind: 'disabled'; entries: CfEntry[] } | { kind: 'blocked'; entries: CfEntry[]; off: CfEntry[]; disabled: CfEntry[]; breaks: string[] };
 
 /** Reachability of a table on the microvm's device path, with the reasons paths break. */
 class DevicePath {
@@ -197,7 +197,7 @@ class DevicePath {
         if (!this.enabled(a.index)) return `${label(a)} is in state ${a.fstate} (${stateName(a.fstate)})`;
         return `${label(a)} attaches with ${a.attachment}, which a microvm does not provide`;
       });
-    return { kind: 'blocked', entries: enabled, disabled, breaks };
+    return { kind: 'blocked', entries: enabled, off: found.filter((e) => !this.enabled(e.index)), disabled, breaks };
   }
 
   /** Enabled entries that do not attach only because of `cause`. */
@@ -238,8 +238,10 @@ function deviceChecks(table: AutoconfTable | undefined, tableError: string | und
         const tail = key.length ? `: ${key.map(entryName).join(', ')}${more ? ` and ${more} more` : ''} cannot attach` : lost.length ? `: ${lost.length} enabled ${lost.length === 1 ? 'entry' : 'entries'} below cannot attach` : '';
         return check(id, 'fail', `${list(verdict.entries)} ${verdict.entries.length === 1 ? 'is' : 'are'} disabled${tail}`, { title, cause: verdict.entries.map(ref) });
       }
-      case 'blocked':
-        return check(id, 'fail', whyNot(verdict), verdict.disabled.length ? { title, cause: verdict.disabled.map(ref) } : { title });
+      case 'blocked': {
+        const cause = [...verdict.off, ...verdict.disabled].map(ref);
+        return check(id, 'fail', whyNot(verdict), cause.length ? { title, cause } : { title });
+      }
     }
   });
   return order([...results, ...inapplicable]);
@@ -250,7 +252,7 @@ function whyNot(v: Verdict & { kind: 'disabled' | 'blocked' }): string {
   const are = (es: readonly CfEntry[]) => `${list(es)} ${es.length === 1 ? 'is' : 'are'} disabled`;
   if (v.kind === 'disabled') return are(v.entries);
   const why = [...(v.disabled.length ? [are(v.disabled)] : []), ...v.breaks];
-  return `${list(v.entries)} cannot attach: ${why.join('; ') || 'no parent attaches'}`;
+  return `${v.off.length ? `${are(v.off)}; ` : ''}${list(v.entries)} cannot attach: ${why.join('; ') || 'no parent attaches'}`;
 }
 
 const order = (checks: Check[]) => checks.sort((a, b) => MICROVM_CHECK_IDS.indexOf(a.id as never) - MICROVM_CHECK_IDS.indexOf(b.id as never));
