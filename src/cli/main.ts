@@ -8,6 +8,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { KpatchError } from '../errors';
 import { registerApply } from './commands/apply';
 import { registerCheck } from './commands/check';
+import { registerConfig } from './commands/config';
 import { registerEdit } from './commands/edit';
 import { registerInfo } from './commands/info';
 import { registerList } from './commands/list';
@@ -45,6 +46,7 @@ Examples:
   registerEdit(program, ctx);
   registerApply(program, ctx);
   registerCheck(program, ctx);
+  registerConfig(program, ctx);
   return program;
 }
 

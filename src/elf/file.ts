@@ -189,7 +189,11 @@ function readSections(source: ByteSource, h: FileHeader, r: RecordSet): Section[
     return sec;
   });
   if (shstrndx === C.SHN_UNDEF || shnum === 0) return sections;
-  if (shstrndx >= shnum) throw new FormatError(C.EI_NIDENT, 'section name table index out of range', shstrndx);
+  if (shstrndx >= shnum) {
+    // Point at the field that holds the index: e_shstrndx, or section 0's sh_link under extended numbering.
+    const at = h.shstrndx === C.SHN_XINDEX ? h.shoff + r.shdr.offsets.link : C.EI_NIDENT + r.ehdr.offsets.shstrndx;
+    throw new FormatError(at, 'section name table index out of range', shstrndx);
+  }
   const strtab = sections[shstrndx];
   if (strtab.type !== C.SHT_STRTAB) throw new FormatError(h.shoff + shstrndx * h.shentsize, 'section name table is not SHT_STRTAB', strtab.type);
   const names = new ByteView(source.read(strtab.offset, strtab.size), strtab.offset, h.endian, ILP32);

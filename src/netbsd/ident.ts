@@ -19,14 +19,16 @@ export interface NetbsdVersion {
   readonly text: string;
 }
 
-/** Decodes __NetBSD_Version__ (MMmmrrpp00): 1001000000 -> 10.1, 599001500 -> 5.99.15. */
+/** Decodes __NetBSD_Version__ (MMmmrrpp00): 1001000000 -> 10.1, 599001500 -> 5.99.15, 999001000 -> 9.99.10. */
 export function decodeNetbsdVersion(raw: number): NetbsdVersion {
   const major = Math.floor(raw / 100000000);
   const minor = Math.floor(raw / 1000000) % 100;
   const release = Math.floor(raw / 10000) % 100;
   const patch = Math.floor(raw / 100) % 100;
+  // sys/sys/param.h: rr is 0 in every modern release and -current counts in pp ("2.99.9
+  // (299000900)"), so 599001500 is 5.99.15, not 5.99.0.15. file(1) prints it the same way.
   let text = `${major}.${minor}`;
-  if (release || patch) text += `.${release}`;
+  if (release) text += `.${release}`;
   if (patch) text += `.${patch}`;
   return { raw, major, minor, release, patch, text };
 }
@@ -49,7 +51,8 @@ export function findIdent(file: ElfFile, notes: readonly Note[]): IdentNote | un
 export function parseOsrelease(text: string): NetbsdVersion | undefined {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
   if (!m) return undefined;
-  const [major, minor, release] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  if (major > 99 || minor > 99 || release > 99) return undefined;
-  return decodeNetbsdVersion(major * 100000000 + minor * 1000000 + release * 10000);
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (major > 99 || minor > 99 || patch > 99) return undefined;
+  // The third number of "9.99.15" is the pp field, as in the ident note.
+  return decodeNetbsdVersion(major * 100000000 + minor * 1000000 + patch * 100);
 }

@@ -9,6 +9,8 @@ import { FSTATE_DNOTFOUND, FSTATE_DSTAR } from './autoconf';
 import { hasEmbeddedConfig, type Kernel, requireAutoconf } from './kernel';
 import type { CfdataVariant } from './layouts';
 import type { PvhEntry } from './pvh';
+import { type Feature, kernelFeatures } from './features';
+import type { AutoconfTable } from './autoconf';
 
 /** What `info` reports. */
 export interface KernelInfo {
@@ -47,6 +49,8 @@ export interface KernelInfo {
   /** Why there is no autoconf table (stripped, not a kernel, unsupported machine). */
   readonly autoconfError: string | null;
   readonly embeddedConfig: boolean;
+  /** microVM features read from notes, cfdata and symbols. */
+  readonly features: readonly Feature[];
   readonly warnings: readonly string[];
 }
 
@@ -63,8 +67,10 @@ export function kernelInfo(k: Kernel, facts: FileFacts): KernelInfo {
   let autoconf: KernelInfo['autoconf'] = null;
   let autoconfError: string | null = null;
   let warnings: readonly string[] = [];
+  let table: AutoconfTable | undefined;
   try {
     const t = requireAutoconf(k);
+    table = t;
     const disabled = t.entries.filter((e) => e.fstate === FSTATE_DSTAR || e.fstate === FSTATE_DNOTFOUND).length;
     autoconf = {
       symbol: t.symbol,
@@ -107,6 +113,7 @@ export function kernelInfo(k: Kernel, facts: FileFacts): KernelInfo {
     autoconf,
     autoconfError,
     embeddedConfig: hasEmbeddedConfig(k),
+    features: kernelFeatures(k, table),
     warnings,
   };
 }

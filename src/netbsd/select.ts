@@ -95,14 +95,23 @@ export function matches(s: Selector, e: CfEntry): boolean {
   }
 }
 
-/** Resolves selector words to entries (in table order, each once); a word that matches nothing is an error. */
-export function selectEntries(entries: readonly CfEntry[], words: readonly string[]): CfEntry[] {
+/**
+ * Resolves selector words to entries (in table order, each once). A word that matches nothing is
+ * an error, unless `ifPresent` (patch sets meant for many kernels skip drivers a kernel lacks).
+ */
+export function selectEntries(entries: readonly CfEntry[], words: readonly string[], ifPresent = false): CfEntry[] {
   const drivers = new Set(entries.map((e) => e.driver));
   const picked = new Set<number>();
   for (const word of words) {
-    const s = parseSelector(word, drivers);
+    let s: Selector;
+    try {
+      s = parseSelector(word, drivers);
+    } catch (e) {
+      if (ifPresent && e instanceof KpatchError && e.code === 'NO_SUCH_DEVICE') continue;
+      throw e;
+    }
     const hit = entries.filter((e) => matches(s, e));
-    if (hit.length === 0) throw nothingMatched(s, entries, drivers);
+    if (hit.length === 0 && !ifPresent) throw nothingMatched(s, entries, drivers);
     for (const e of hit) picked.add(e.index);
   }
   return entries.filter((e) => picked.has(e.index));

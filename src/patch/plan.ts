@@ -34,6 +34,8 @@ export interface Operation {
   readonly at?: string;
   /** keep only: also keep the selected entries' ancestors (default true). */
   readonly ancestors?: boolean;
+  /** Skip selectors that match nothing instead of failing (for patch sets shared by many kernels). */
+  readonly ifPresent?: boolean;
   readonly origin?: Origin;
 }
 
@@ -84,11 +86,11 @@ export function attachesAt(e: CfEntry, at: string): boolean {
 }
 
 function selectFor(table: AutoconfTable, op: Operation): CfEntry[] {
-  let picked = selectEntries(table.entries, op.selectors);
+  let picked = selectEntries(table.entries, op.selectors, op.ifPresent);
   if (op.at !== undefined) {
     const at = op.at;
     picked = picked.filter((e) => attachesAt(e, at));
-    if (picked.length === 0) throw new KpatchError('NO_SUCH_DEVICE', `${where(op)}no entry of ${op.selectors.join(' ')} attaches at '${at}'`);
+    if (picked.length === 0 && !op.ifPresent) throw new KpatchError('NO_SUCH_DEVICE', `${where(op)}no entry of ${op.selectors.join(' ')} attaches at '${at}'`);
   }
   return picked;
 }
@@ -121,34 +123,41 @@ export function planOperations(table: AutoconfTable, ops: readonly Operation[], 
       already.delete(e.index);
     }
   };
-  for (const op of ops) {
-    const picked = selectFor(table, op);
-    if (op.verb !== 'keep') {
+  // All keep operations of a plan form one allow list (their union), applied first; disable and
+  // enable operations then run in order. So a patch file may spread its keep list over lines.
+  const keeps = ops.filter((op) => op.verb === 'keep');
+  if (keeps.length) {
+    const keep = new Set<number>();
+    for (const op of keeps) {
+      const picked = selectFor(table, op);
+      if (picked.length === 0) throw new KpatchError('NO_SUCH_DEVICE', `${where(op)}keep selected no entry: refusing to disable every entry`);
       for (const e of picked) {
-        set(e, op.verb, op);
-        if (op.verb === 'enable') wanted.add(e.index);
-        else wanted.delete(e.index);
+        keep.add(e.index);
+        wanted.add(e.index);
       }
-      continue;
-    }
-    for (const e of picked) wanted.add(e.index);
-    const keep = new Set(picked.map((e) => e.index));
-    if (op.ancestors !== false) {
-      for (const a of ancestors(graph, keep)) {
-        if (!keep.has(a)) keptAncestors.set(a, ref(entries[a]));
-        keep.add(a);
+      if (op.ancestors !== false) {
+        for (const a of ancestors(graph, picked.map((e) => e.index))) if (!wanted.has(a)) keptAncestors.set(a, ref(entries[a]));
       }
     }
+    for (const a of keptAncestors.keys()) keep.add(a);
+    for (const i of wanted) keptAncestors.delete(i);
     for (const e of entries) {
       if (keep.has(e.index)) {
         // keep is declarative: what it keeps ends up enabled.
         const next = ENABLED[state[e.index]];
         if (next !== undefined) state[e.index] = next;
       } else if (stateName(state[e.index]) !== 'disabled') {
-        set(e, 'disable', op);
+        set(e, 'disable', keeps[0]);
       }
     }
-    for (const i of keep) already.delete(i);
+  }
+  for (const op of ops) {
+    if (op.verb === 'keep') continue;
+    for (const e of selectFor(table, op)) {
+      set(e, op.verb, op);
+      if (op.verb === 'enable') wanted.add(e.index);
+      else wanted.delete(e.index);
+    }
   }
 
   const edits: Edit[] = [];

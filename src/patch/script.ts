@@ -6,9 +6,9 @@
  *   require version >= 10.0         NetBSD version comparison (>=, >, <=, <, ==, !=)
  *   require pvh                     the kernel has a PVH entry note
  *   require driver pv               cfdata has an entry for driver pv
- *   disable <selector...> [--at P]
- *   enable <selector...> [--at P]
- *   keep <selector...> [--at P] [--no-ancestors]
+ *   disable <selector...> [--at P] [--if-present]
+ *   enable <selector...> [--at P] [--if-present]
+ *   keep <selector...> [--at P] [--if-present] [--no-ancestors]
  *
  * Every guard is checked before planning; the operations of all files form one plan.
  */
@@ -52,6 +52,7 @@ function parseOperation(verb: Operation['verb'], args: string[], origin: Origin)
   const selectors: string[] = [];
   let at: string | undefined;
   let ancestors: boolean | undefined;
+  let ifPresent: boolean | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--at') {
@@ -61,11 +62,12 @@ function parseOperation(verb: Operation['verb'], args: string[], origin: Origin)
     else if (a === '--no-ancestors') {
       if (verb !== 'keep') throw fail(origin, '--no-ancestors goes with keep only');
       ancestors = false;
-    } else if (a.startsWith('-')) throw fail(origin, `unknown option '${a}' (patch files take --at and, with keep, --no-ancestors)`);
+    } else if (a === '--if-present') ifPresent = true;
+    else if (a.startsWith('-')) throw fail(origin, `unknown option '${a}' (patch files take --at, --if-present and, with keep, --no-ancestors)`);
     else selectors.push(a);
   }
   if (selectors.length === 0) throw fail(origin, `${verb} needs at least one selector (dev, devN, dev*, #N or a glob)`);
-  return { verb, selectors, at, ancestors, origin };
+  return { verb, selectors, at, ancestors, ifPresent, origin };
 }
 
 function parseGuard(args: string[], origin: Origin): Guard {

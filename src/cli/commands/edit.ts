@@ -30,9 +30,10 @@ export function registerEdit(program: Command, ctx: Context): void {
       new Command(verb)
         .description(verb === 'disable' ? 'disable entries as userconf(4) does (0 -> 4, 2 -> 3)' : 'enable entries as userconf(4) does (4 -> 0, 3 -> 2)')
         .argument('<selector...>', SELECTORS)
-        .option('--at <parent>', 'only entries attached at this parent: a driver (pci), a unit (pci0), or an interface attribute (ata)'),
+        .option('--at <parent>', 'only entries attached at this parent: a driver (pci), a unit (pci0), or an interface attribute (ata)')
+        .option('--if-present', 'skip selectors that match nothing instead of failing'),
     ).addHelpText('after', EXAMPLES[verb]);
-    cmd.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb, selectors, at: opts.at }])));
+    cmd.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb, selectors, at: opts.at, ifPresent: opts.ifPresent }])));
     program.addCommand(cmd);
   }
   const keep = withEditOptions(
@@ -40,8 +41,9 @@ export function registerEdit(program: Command, ctx: Context): void {
       .description("disable every entry except these and their ancestors (confkerndev's keep list, done right)")
       .argument('<selector...>', SELECTORS)
       .option('--at <parent>', 'only selected entries attached at this parent')
+      .option('--if-present', 'skip selectors that match nothing instead of failing')
       .option('--no-ancestors', 'do not keep the ancestors of the kept entries (raw allow-list)'),
   ).addHelpText('after', EXAMPLES.keep);
-  keep.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb: 'keep', selectors, at: opts.at, ancestors: opts.ancestors }])));
+  keep.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb: 'keep', selectors, at: opts.at, ancestors: opts.ancestors, ifPresent: opts.ifPresent }])));
   program.addCommand(keep);
 }

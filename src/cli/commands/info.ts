@@ -18,9 +18,16 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
     ['version', i.version ? i.version.split('\n')[0] : '-'],
     ['pvh', i.pvh ? pvhLine(i.pvh) : 'none'],
     ['autoconf', i.autoconf ? autoconfLine(i.autoconf) : `none: ${i.autoconfError}`],
+    ['features', featuresLine(i.features)],
     ['config', i.embeddedConfig ? 'embedded (options INCLUDE_CONFIG_FILE; kpatch config extract prints it)' : 'not embedded'],
   ];
   return rows.map(([k, v]) => `${bold(k.padEnd(10))} ${v}\n`).join('');
+}
+
+function featuresLine(features: KernelInfo['features']): string {
+  const have = features.filter((f) => f.present).map((f) => f.id);
+  const missing = features.filter((f) => !f.present).map((f) => f.id);
+  return `${have.join(' ') || 'none'}${missing.length ? `; missing: ${missing.join(' ')}` : ''}`;
 }
 
 /** One line about a PVH entry. */

@@ -1,0 +1,13 @@
+/** The config(5) toolkit: parse, print, lint, generate, extract, diff and merge NetBSD kernel configs. */
+export type * from './ast';
+export { ConfigError } from './errors';
+export { parseConfig } from './parser';
+export { printConfig, formatStatement } from './print';
+export { walkConfig, treePath, type SourceTree, type Issue } from './resolve';
+export { loadDefinitions, definitionFiles } from './defs';
+export { evaluate, type ConfigModel } from './model';
+export { lint, type LintResult, type LintInput, type LintMessage } from './lint';
+export { generateConfig, FEATURES, FEATURE_SUMMARY, ARCHES, type Arch, type Feature, type FragmentSource } from './generate';
+export { extractConfig, strunvis } from './extract';
+export { diffConfigs, diffConfigTexts } from './diff';
+export { mergeConfigs, type Merged } from './merge';

@@ -1,0 +1,147 @@
+/**
+ * The meaning of a kernel config after includes and `no` lines: which options, make options, file systems,
+ * pseudo-devices and device instances remain. `no` applies to the state reached so far, as config.samples(5) says.
+ */
+import type { DeviceRef, Locator, Position, Statement } from './ast';
+import { formatDeviceRef } from './print';
+import type { Issue, Reached } from './resolve';
+
+/** A setting with the place it was made. */
+export interface Setting {
+  readonly value?: string;
+  readonly at: Position;
+}
+
+/** A device instance line that survived every `no`. */
+export interface Instance {
+  readonly device: DeviceRef;
+  readonly parent: DeviceRef | 'root';
+  readonly locators: readonly Locator[];
+  readonly flags?: string;
+  readonly disable?: boolean;
+  readonly at: Position;
+}
+
+/** The evaluated config. */
+export interface ConfigModel {
+  machine?: readonly string[];
+  readonly options: Map<string, Setting>;
+  readonly makeoptions: Map<string, Setting>;
+  readonly fileSystems: Map<string, Setting>;
+  readonly pseudoDevices: Map<string, Setting & { count?: number }>;
+  readonly instances: Instance[];
+  readonly configs: Map<string, Setting>;
+  readonly selects: Map<string, Setting>;
+  /** Device names whose instances were removed with `no` (their children are then not orphans). */
+  readonly removed: Set<string>;
+  maxusers?: Setting;
+}
+
+/** Options for {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Every include was read, so a `no` that matches nothing is a real error rather than a gap in what we saw. */
+  readonly complete: boolean;
+}
+
+/** Renders `dev at parent` for messages (`viomb* at virtio?`). */
+export function instanceName(i: { device: DeviceRef; parent?: DeviceRef | 'root' }): string {
+  return i.parent ? `${formatDeviceRef(i.device)} at ${formatDeviceRef(i.parent)}` : formatDeviceRef(i.device);
+}
+
+const sameRef = (a: DeviceRef | 'root', b: DeviceRef | 'root') =>
+  a === 'root' || b === 'root' ? a === b : a.name === b.name && a.unit === b.unit;
+
+/** Evaluates reached statements into a model, with config(1)'s errors for duplicates and unmatched `no` lines. */
+export function evaluate(statements: readonly Reached[], opts: EvaluateOptions): { model: ConfigModel; issues: Issue[] } {
+  const model: ConfigModel = {
+    options: new Map(), makeoptions: new Map(), fileSystems: new Map(), pseudoDevices: new Map(),
+    instances: [], configs: new Map(), selects: new Map(), removed: new Set(),
+  };
+  const issues: Issue[] = [];
+  const err = (s: Statement, message: string) => issues.push({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
+  const pos = (s: Statement): Position => ({ file: s.file, line: s.line, column: s.column });
+  // config(1) stops caring about a `no` that misses only when it has seen everything; '-no' never complains.
+  const missing = (s: Statement, message: string) => {
+    if (opts.complete && !s.soft) err(s, message);
+  };
+  const table = (s: Statement, map: Map<string, Setting>, what: string) => {
+    for (const item of s.items ?? (s.names ?? []).map((name) => ({ name, op: undefined, value: undefined }))) {
+      if (s.negated) {
+        if (!map.delete(item.name)) missing(s, `${what} '${item.name}' is not defined`);
+        continue;
+      }
+      const prev = map.get(item.name);
+      if (prev && item.op === '+=') {
+        map.set(item.name, { value: `${prev.value ?? ''} ${item.value}`, at: pos(s) });
+        continue;
+      }
+      if (prev) {
+        err(s, `already have ${what} '${item.name}${prev.value === undefined ? '' : `=${prev.value}`}'`);
+        continue;
+      }
+      map.set(item.name, { value: item.value, at: pos(s) });
+    }
+  };
+  for (const { stmt: s } of statements) {
+    switch (s.kind) {
+      case 'machine':
+        model.machine = s.args;
+        break;
+      case 'maxusers':
+        model.maxusers = { value: s.args?.[0], at: pos(s) };
+        break;
+      case 'options':
+        table(s, model.options, 'options');
+        break;
+      case 'makeoptions':
+        table(s, model.makeoptions, 'makeoptions');
+        break;
+      case 'file-system':
+        table(s, model.fileSystems, 'file-system');
+        break;
+      case 'select':
+        if (s.negated) model.selects.delete(s.name!);
+        else model.selects.set(s.name!, { at: pos(s) });
+        break;
+      case 'config':
+        if (s.negated) {
+          if (!model.configs.delete(s.name!)) missing(s, `config '${s.name}' is not defined`);
+        } else model.configs.set(s.name!, { value: (s.args ?? []).join(' '), at: pos(s) });
+        break;
+      case 'pseudo-device': {
+        const name = s.name!;
+        if (s.negated) {
+          if (!model.pseudoDevices.delete(name)) missing(s, `'${name}' not defined`);
+        } else if (model.pseudoDevices.has(name)) err(s, `'${name}' already defined`);
+        else model.pseudoDevices.set(name, { at: pos(s), count: s.count });
+        break;
+      }
+      case 'instance': {
+        if (!s.negated) {
+          model.instances.push({ device: s.device!, parent: s.parent!, locators: s.locators ?? [], flags: s.flags, disable: s.disable, at: pos(s) });
+          break;
+        }
+        const dev = s.device!;
+        const before = model.instances.length;
+        const keep = model.instances.filter((i) => {
+          const devMatch = dev.unit === undefined ? i.device.name === dev.name : sameRef(i.device, dev);
+          return !(devMatch && (s.parent === undefined || sameRef(i.parent, s.parent)));
+        });
+        model.instances.splice(0, model.instances.length, ...keep);
+        if (keep.length === before) {
+          missing(s, s.parent ? `'${formatDeviceRef(dev)}' at '${formatDeviceRef(s.parent)}' not found` : `unknown instance ${formatDeviceRef(dev)}`);
+        } else if (!model.instances.some((i) => i.device.name === dev.name)) model.removed.add(dev.name);
+        break;
+      }
+      case 'no-device-at': {
+        const before = model.instances.length;
+        const gone = model.instances.filter((i) => sameRef(i.parent, s.parent!));
+        for (const g of gone) model.removed.add(g.device.name);
+        model.instances.splice(0, before, ...model.instances.filter((i) => !sameRef(i.parent, s.parent!)));
+        if (gone.length === 0) missing(s, `nothing attached at '${formatDeviceRef(s.parent!)}'`);
+        break;
+      }
+    }
+  }
+  return { model, issues };
+}

@@ -1,0 +1,51 @@
+/**
+ * kpatch as a library: open a kernel, read its autoconf table, select entries, plan edits, apply
+ * and verify them — the same code the CLI runs, with no printing and no process.exit.
+ *
+ *   import { openKernelFile, inspectKernel, requireAutoconf, planOperations, writePatched } from 'kpatch';
+ *   const file = openKernelFile('netbsd-SMOL');
+ *   const table = requireAutoconf(inspectKernel(file.source));
+ *   const plan = planOperations(table, [{ verb: 'disable', selectors: ['vioif'] }], 'little');
+ *   writePatched(file, 'netbsd-SMOL.small', false, plan.edits);
+ *   file.close();
+ */
+export { KpatchError, FormatError, type ErrorCode } from './errors';
+export { type ByteSource, memorySource, chunkedSource } from './bytes/source';
+export { ByteView, ILP32, LP64, type DataModel, type Endian } from './bytes/view';
+export { defineStruct, type StructLayout } from './bytes/struct';
+export { parseElf, sectionByName, readSection, type ElfFile, type FileHeader, type Section, type Segment } from './elf/file';
+export { loadSymbolTable, findSymbol, allSymbols, type ElfSymbol, type SymbolTable } from './elf/symbols';
+export { readNotes, type Note } from './elf/notes';
+export { addressToOffset, offsetToAddress, lookupAddress } from './elf/address';
+export { TARGETS, findTarget, requireTarget, type Arch, type Target } from './elf/target';
+export { inspectKernel, requireAutoconf, hasEmbeddedConfig, type Kernel } from './netbsd/kernel';
+export {
+  readAutoconf,
+  FSTATE_NOTFOUND,
+  FSTATE_FOUND,
+  FSTATE_STAR,
+  FSTATE_DSTAR,
+  FSTATE_DNOTFOUND,
+  DISABLED,
+  ENABLED,
+  type AutoconfTable,
+  type CfEntry,
+  type CfParent,
+  type CfDriver,
+  type Locator,
+} from './netbsd/autoconf';
+export { CFDATA_FIELDS, autoconfLayouts, type CfdataVariant } from './netbsd/layouts';
+export { decodeNetbsdVersion, type NetbsdVersion } from './netbsd/ident';
+export { findPvh, type PvhEntry } from './netbsd/pvh';
+export { selectEntries, parseSelector, type Selector } from './netbsd/select';
+export { entryLine, entryName, parentName } from './netbsd/format';
+export { attachGraph, attachTree, reachable, ancestors } from './netbsd/tree';
+export { kernelInfo, type KernelInfo } from './netbsd/info';
+export { kernelFeatures, type Feature } from './netbsd/features';
+export { planOperations, type Plan, type Edit, type Operation, type Change } from './patch/plan';
+export { applyEdits, checkBefore, verifyChunk } from './patch/apply';
+export { parsePatchScript, checkGuards, type PatchScript, type Guard } from './patch/script';
+export * as config from './config';
+// The Node.js file layer the CLI uses: reading (plain or gzip) and atomic, verified writing.
+export { openKernelFile, type KernelFile } from './cli/io';
+export { writePatched, type WriteResult } from './cli/write';

@@ -1,0 +1,159 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { lint, type LintResult } from '../../src/config/lint';
+import { CORPUS_SYS, dirTree, memTree } from './support';
+
+const lintText = (text: string, sys?: Record<string, string>) => lint([{ file: 'K', text }], sys ? { sys: memTree(sys) } : {})[0];
+const errors = (r: LintResult) => r.errors.map((e) => `${e.file ?? r.file}:${e.line}:${e.column}: ${e.message}`);
+
+describe('the corpus lints clean', () => {
+  const corpus = (f: string) => ({ file: f, treePath: f, text: readFileSync(join(CORPUS_SYS, f), 'utf8') });
+  const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64'];
+  it.each(configs)('%s without --sys: no errors, no warnings', (f) => {
+    const [r] = lint([corpus(f)]);
+    expect([r.errors, r.warnings]).toEqual([[], []]);
+  });
+  // Their include chains are complete in the corpus, so the checks that need the whole config ran.
+  it.each(configs.slice(0, 6))('%s against the corpus tree: no errors, no warnings', (f) => {
+    const [r] = lint([corpus(f)], { sys: dirTree(CORPUS_SYS) });
+    expect([r.errors, r.warnings]).toEqual([[], []]);
+    expect(r.notes.some((n) => n.startsWith('includes not'))).toBe(false);
+  });
+  it('SMOL against the corpus tree says which definition checks it skipped, and why', () => {
+    const [r] = lint([corpus('arch/amd64/conf/SMOL')], { sys: dirTree(CORPUS_SYS) });
+    expect(r.notes).toHaveLength(1);
+    expect(r.notes[0]).toMatch(/^definition files not in the tree: conf\/files, .*; unknown devices and attachment attributes not checked$/);
+  });
+  it('configs whose includes the corpus lacks get the real config(1) error against it', () => {
+    const [r] = lint([corpus('arch/amd64/conf/MODULAR')], { sys: dirTree(CORPUS_SYS) });
+    expect(errors(r)).toEqual(['arch/amd64/conf/MODULAR:6:1: cannot open arch/amd64/conf/GENERIC for reading']);
+  });
+  it('catches a real mistake in a corpus config: SMOL without the no lines of MICROVM.common', () => {
+    const sys = dirTree(CORPUS_SYS);
+    const text = 'include "arch/amd64/conf/MICROVM"\nno viomb* at virtio?\noptions\tTSLOG\noptions\tTSLOG\n';
+    const [r] = lint([{ file: 'S', text }], { sys });
+    expect(errors(r)).toEqual(["S:2:1: 'viomb*' at 'virtio?' not found", "S:4:1: already have options 'TSLOG'"]);
+  });
+});
+
+describe('config(1) errors without a tree', () => {
+  it('duplicate options, with and without value', () => {
+    expect(errors(lintText('options A\noptions A\noptions B=1\noptions\tB=2\n'))).toEqual(["K:2:1: already have options 'A'", "K:4:1: already have options 'B=1'"]);
+  });
+  it('no options after options is fine; a duplicate makeoptions and file-system is not', () => {
+    expect(errors(lintText('options A=1\nno options A\noptions A=2\nmakeoptions X=1\nmakeoptions X+=2\nmakeoptions X=3\nfile-system FFS\nfile-system FFS\n'))).toEqual([
+      "K:6:1: already have makeoptions 'X=1 2'",
+      "K:8:1: already have file-system 'FFS'",
+    ]);
+  });
+  it('no of something never set, unless the line starts with -', () => {
+    expect(errors(lintText('no options B\n-no options C\nno file-system NFS\n'))).toEqual(["K:1:1: options 'B' is not defined", "K:3:1: file-system 'NFS' is not defined"]);
+  });
+  it('pseudo-device twice, and no pseudo-device never set', () => {
+    expect(errors(lintText('pseudo-device md\npseudo-device\tmd 2\nno pseudo-device vnd\n'))).toEqual(["K:2:1: 'md' already defined", "K:3:1: 'vnd' not defined"]);
+  });
+  it('no X at Y that matches nothing, and no of an unknown instance', () => {
+    expect(errors(lintText('mainbus0 at root\nno ld* at virtio?\nno foo7\nno device at isa?\n'))).toEqual([
+      "K:2:1: 'ld*' at 'virtio?' not found",
+      'K:3:1: unknown instance foo7',
+      "K:4:1: nothing attached at 'isa?'",
+    ]);
+  });
+  it('orphans whose parent is a unit that is declared nowhere', () => {
+    expect(errors(lintText('mainbus0 at root\nisa0 at pci0\ncom0 at isa?\n'))).toEqual(["K:2:1: 'isa0 at pci0' is orphaned (nothing matching 'pci0' found)"]);
+  });
+  it('a parent removed with no makes its children silent, as config(1) does', () => {
+    expect(errors(lintText('mainbus0 at root\npci0 at mainbus0\nppb0 at pci0\nno pci0 at mainbus0\n'))).toEqual([]);
+  });
+  it('without a tree an `at X?` parent may be an attribute, so it is not judged', () => {
+    expect(errors(lintText('mainbus0 at root\nscsibus* at scsi?\n'))).toEqual([]);
+  });
+  it('a kernel config without a config line', () => {
+    expect(errors(lintText('machine amd64 x86\nmainbus0 at root\n'))).toEqual(['K:1:1: K has no configurations!']);
+  });
+  it('a duplicate instance line is a warning', () => {
+    const r = lintText('mainbus0 at root\ncpu* at mainbus?\ncpu*\tat mainbus?\n');
+    expect(r.warnings).toEqual([{ line: 3, column: 1, message: "duplicate instance 'cpu* at mainbus?' (also at K:2)" }]);
+  });
+  it('a syntax error is reported with its position and stops the file', () => {
+    expect(lintText('options A\nld* virtio?\n').errors).toEqual([{ line: 2, column: 5, message: "expected 'at', found 'virtio'" }]);
+  });
+});
+
+describe('includes through a tree', () => {
+  it('missing include is an error, missing cinclude is not', () => {
+    const r = lintText('include "a/b"\ncinclude "c/d"\n', {});
+    expect(errors(r)).toEqual(['K:1:1: cannot open a/b for reading']);
+  });
+  it('paths escaping the tree and absolute paths are refused', () => {
+    expect(errors(lintText('include "../etc/passwd"\ninclude "/etc/passwd"\n', {}))).toEqual([
+      "K:1:1: include path '../etc/passwd' escapes the source tree",
+      "K:2:1: include path '/etc/passwd' is absolute; only paths inside the source tree are followed",
+    ]);
+  });
+  it('cycles are cut and reported', () => {
+    const r = lint([{ file: 'a', treePath: 'a', text: 'include "b"\n' }], { sys: memTree({ a: 'include "b"\n', b: 'include "a"\n' }) })[0];
+    expect(errors(r)).toEqual(['b:1:1: include cycle: a -> b -> a']);
+  });
+  it('nesting is bounded', () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) files[`f${i}`] = `include "f${i + 1}"\n`;
+    const r = lintText('include "f0"\n', files);
+    expect(errors(r)).toEqual(['f15:1:1: includes nested deeper than 16 at \'f16\'']);
+  });
+  it('./ paths are relative to the including file', () => {
+    const r = lintText('include "d/x"\n', { 'd/x': 'include "./y"\n', 'd/y': 'options Y\noptions Y\n' });
+    expect(errors(r)).toEqual(["d/y:2:1: already have options 'Y'"]);
+  });
+  it('a syntax error in an included file carries that file', () => {
+    expect(errors(lintText('include "x"\n', { x: '\nld* virtio?\n' }))).toEqual(["x:2:5: expected 'at', found 'virtio'"]);
+  });
+});
+
+describe('checks against definitions', () => {
+  const tree = {
+    'conf/files': 'defpseudo md\ndeffs FFS\ndefflag MTRR\ndefparam HZ\nobsolete defflag OLDOPT\ndevice com\nattach com at isa\n',
+    'arch/amd64/conf/files.amd64':
+      'define pvbus {}\ndevice mainbus: pvbus, isabus\nattach mainbus at root\ndevice isa {}\nattach isa at isabus\n' +
+      'device pv {}\nattach pv at pvbus\ndevice virtio {}\nattach virtio at pv with mmio_cmdline\ndevice ld\nattach ld at virtio\n' +
+      'ifdef pv\ndevice pvclock\nattach pvclock at pv\nendif\n',
+  };
+  const head = 'machine amd64\nconfig netbsd root on ? type ?\nmainbus0 at root\n';
+  it('a correct config is clean and nothing is skipped', () => {
+    const r = lintText(`${head}isa0 at mainbus?\ncom0 at isa?\npv* at pvbus?\nvirtio* at pv?\nld* at virtio?\npvclock* at pv?\npseudo-device md\nfile-system FFS\noptions MTRR\noptions HZ=100\n`, tree);
+    expect([r.errors, r.warnings, r.notes]).toEqual([[], [], []]);
+  });
+  it('unknown devices, wrong parents, attaching at root', () => {
+    expect(errors(lintText(`${head}pv* at pvbus?\nvioif* at pv?\nld* at pv?\nvirtio0 at root\n`, tree))).toEqual([
+      "K:5:1: vioif* at pv?: unknown device 'vioif'",
+      "K:6:1: 'ld' cannot attach to 'pv'",
+      "K:7:1: 'virtio' cannot attach to the root",
+    ]);
+  });
+  it('an interface attribute that no configured device carries is an orphan', () => {
+    expect(errors(lintText('machine amd64\nconfig netbsd root on ? type ?\npv* at pvbus?\n', tree))).toEqual([
+      "K:3:1: 'pv* at pvbus?' is orphaned (nothing matching 'pvbus?' found)",
+    ]);
+  });
+  it('options against defflag/defparam/deffs, file systems and pseudo-devices', () => {
+    expect(errors(lintText(`${head}options MTRR=1\noptions HZ\noptions FFS\nfile-system NFS\npseudo-device com\nmd0 at mainbus?\n`, tree))).toEqual([
+      "K:4:1: option 'MTRR' must not have a value",
+      "K:5:1: option 'HZ' must have a value",
+      "K:6:1: 'FFS' is a defined file system",
+      "K:7:1: 'NFS' is not a defined file system",
+      'K:8:1: com is a real device, not a pseudo-device',
+      'K:9:1: md is a pseudo-device',
+    ]);
+    expect(lintText(`${head}options OLDOPT\n`, tree).warnings).toEqual([{ line: 4, column: 1, message: "obsolete option 'OLDOPT' ignored" }]);
+  });
+  it('ifdef in files.* sees attributes defined before it', () => {
+    const t = { ...tree, 'arch/amd64/conf/files.amd64': tree['arch/amd64/conf/files.amd64'].replace('ifdef pv', 'ifdef nosuch') };
+    expect(errors(lintText(`${head}pv* at pvbus?\npvclock* at pv?\n`, t))).toEqual(["K:5:1: pvclock* at pv?: unknown device 'pvclock'"]);
+  });
+  it('degrades to notes when a definition file is missing', () => {
+    const partial = { 'arch/amd64/conf/files.amd64': tree['arch/amd64/conf/files.amd64'] };
+    const r = lintText(`${head}pv* at pvbus?\nvioif* at pv?\ncom0 at isa?\nfile-system NFS\n`, partial);
+    expect([r.errors, r.warnings]).toEqual([[], []]);
+    expect(r.notes).toEqual(['definition files not in the tree: conf/files; unknown devices and attachment attributes not checked']);
+  });
+});

@@ -1,0 +1,119 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import type { Statement } from '../../src/config/ast';
+import { ConfigError } from '../../src/config/errors';
+import { parseConfig } from '../../src/config/parser';
+import { formatStatement, printConfig } from '../../src/config/print';
+import { CORPUS_SYS, listFiles } from './support';
+
+const statements = (text: string) => parseConfig(text, 'T').nodes.filter((n): n is Statement => n.type === 'statement');
+const one = (text: string) => statements(text)[0];
+
+describe('corpus round-trip', () => {
+  const files = listFiles(CORPUS_SYS);
+  it('has the expected corpus', () => {
+    expect(files).toHaveLength(17);
+  });
+  it.each(files)('%s parses and prints back byte-exactly', (f) => {
+    const text = readFileSync(join(CORPUS_SYS, f), 'utf8');
+    expect(printConfig(parseConfig(text, f))).toBe(text);
+  });
+  it.each(files)('%s: every statement re-parses from its canonical form to the same fields', (f) => {
+    for (const s of statements(readFileSync(join(CORPUS_SYS, f), 'utf8'))) {
+      if (!['options', 'makeoptions', 'file-system', 'pseudo-device', 'instance'].includes(s.kind)) continue;
+      const again = one(formatStatement(s));
+      const pick = (x: Statement) => ({ kind: x.kind, negated: x.negated, soft: x.soft, items: x.items, names: x.names, name: x.name, count: x.count, device: x.device, parent: x.parent, locators: x.locators, flags: x.flags, disable: x.disable });
+      expect(pick(again)).toEqual(pick(s));
+    }
+  });
+});
+
+describe('statements', () => {
+  it('splits instance names into name and unit like config(1)', () => {
+    expect(one('ld0\tat sdmmc0').device).toEqual({ name: 'ld', unit: 0 });
+    expect(one('vio9p* \t\tat virtio?').device).toEqual({ name: 'vio9p', unit: '*' });
+    expect(one('virtio* at pv?').parent).toEqual({ name: 'pv', unit: '?' });
+    expect(one('mainbus0 at root').parent).toBe('root');
+  });
+  it('reads locators, flags and disable', () => {
+    const s = one('com0\tat isa? port 0x3f8 irq 4 flags 0x10 disable\t# serial');
+    expect(s.locators).toEqual([{ name: 'port', value: '0x3f8' }, { name: 'irq', value: '4' }]);
+    expect(s.flags).toBe('0x10');
+    expect(s.disable).toBe(true);
+  });
+  it('reads options with values, comma lists and quoted strings with escapes', () => {
+    expect(one('options \tEARLYCONS=bcm2837, CONSADDR=0x3f215040').items).toEqual([
+      { name: 'EARLYCONS', op: '=', value: 'bcm2837' },
+      { name: 'CONSADDR', op: '=', value: '0x3f215040' },
+    ]);
+    expect(one('options KGDB_DEVNAME="\\"com\\"",KGDB_DEVADDR=0x2f8').items?.[0]).toEqual({ name: 'KGDB_DEVNAME', op: '=', value: '"\\"com\\""' });
+    expect(one('options DDB_COMMANDONENTER="trace;show registers"').items?.[0].value).toBe('"trace;show registers"');
+    expect(one('options FOO=-1').items?.[0].value).toBe('-1');
+    expect(one('makeoptions\tCOPTS+="-g"').items).toEqual([{ name: 'COPTS', op: '+=', value: '"-g"' }]);
+  });
+  it('keeps the - prefix of MODULAR lines and the no', () => {
+    const s = one('-no options \tCOMPAT_15\t# NetBSD 1.5,');
+    expect([s.kind, s.soft, s.negated, s.names]).toEqual(['options', true, true, ['COMPAT_15']]);
+    const t = one('-no acpicpu*\tat cpu?');
+    expect([t.kind, t.soft, t.device, t.parent]).toEqual(['instance', true, { name: 'acpicpu', unit: '*' }, { name: 'cpu', unit: '?' }]);
+  });
+  it('joins continuation lines into one statement and keeps them in raw', () => {
+    const s = one('device\tmainbus: isabus, pcibus,\n\tipmibus, pvbus\nattach mainbus at root\n');
+    expect([s.kind, s.name, s.attrs, s.raw]).toEqual(['device', 'mainbus', ['isabus', 'pcibus', 'ipmibus', 'pvbus'], 'device\tmainbus: isabus, pcibus,\n\tipmibus, pvbus']);
+  });
+  it('reads definitions: interface attributes, attach with, defflag with header and deps', () => {
+    expect([one('device\tpv {}').iface, one('device\tpvclock').iface]).toEqual([true, false]);
+    const a = one('attach\tvirtio at pv with mmio_cmdline:\t\tvirtio_mmio');
+    expect([a.kind, a.name, a.attrs, a.with, a.names]).toEqual(['attach', 'virtio', ['pv'], 'mmio_cmdline', ['virtio_mmio']]);
+    const d = one('defflag opt_pcifixup.h\tPCI_ADDR_FIXUP : PCI_BUS_FIXUP');
+    expect([d.kind, d.path, d.names, d.attrs]).toEqual(['defflag', 'opt_pcifixup.h', ['PCI_ADDR_FIXUP'], ['PCI_BUS_FIXUP']]);
+    expect(one('define\tpckbcport { [irq = -1], [port = -1] }').iface).toBe(true);
+    expect(one('file\tarch/x86/pci/msipic.c\t\tpci & ! no_pci_msi_msix').path).toBe('arch/x86/pci/msipic.c');
+  });
+  it('reads config, machine, include, cinclude and conditionals', () => {
+    expect(one('config\t\tnetbsd\troot on ? type ?').args).toEqual(['root', 'on', '?', 'type', '?']);
+    expect(one('machine amd64 x86 xen').args).toEqual(['amd64', 'x86', 'xen']);
+    expect(one('include "arch/x86/conf/MICROVM.common"').path).toBe('arch/x86/conf/MICROVM.common');
+    expect(one('cinclude "arch/evbarm/conf/GENERIC64.local"').kind).toBe('cinclude');
+    expect(statements('ifdef pv\nfoo0 at pv?\nelifndef bar\nelse\nendif\n').map((s) => s.kind)).toEqual(['ifdef', 'instance', 'elifndef', 'else', 'endif']);
+  });
+  it('keeps comments and blank lines as nodes, in order', () => {
+    const f = parseConfig('# a\n\noptions A # b\n', 'T');
+    expect(f.nodes.map((n) => n.type)).toEqual(['comment', 'blank', 'statement']);
+  });
+});
+
+describe('malformed configs report file:line:column', () => {
+  const cases: [string, string][] = [
+    ['options FOO=\n', 'T:1:13: expected a value, found end of line'],
+    ['mainbus0 at root\nld* virtio?\n', "T:2:5: expected 'at', found 'virtio'"],
+    ['makeoptions COPTS\n', "T:1:18: expected '=' or '+=', found end of line"],
+    ['options A,\n\t,B\n', "T:2:2: expected an option name, found ','"],
+    ['ident "abc\n', 'T:1:11: expected closing quote, found end of line'],
+    ['pseudo-device\n', 'T:1:14: expected a pseudo-device name, found end of line'],
+    ['config netbsd root ? type ?\n', "T:1:20: expected 'on', found '?'"],
+    ['cpu* at mainbus? apid\n', "T:1:22: expected a locator value or '?', found end of line"],
+    ['options\tA\n\nendif\n', 'T:3:1: mismatched endif'],
+    ['\nifdef pv\noptions A\n', 'T:2:1: reached EOF while looking for endif'],
+    ['ifdef a\nelse\nelse\nendif\n', 'T:3:1: mismatched else'],
+    ['options A\0\n', 'T:1:10: NUL character'],
+    ['= x\n', "T:1:1: expected a keyword or device name, found '='"],
+  ];
+  it.each(cases)('%j', (text, message) => {
+    let err: unknown;
+    try {
+      parseConfig(text, 'T');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(message);
+    expect((err as ConfigError).code).toBe('CONFIG_SYNTAX');
+  });
+});
+
+describe('printer', () => {
+  it('keeps a missing final newline and CRLF-free text exactly', () => {
+    for (const t of ['', '\n', 'options A', 'options A\n\n', 'a0 at root\n\t# c\n']) expect(printConfig(parseConfig(t, 'T'))).toBe(t);
+  });
+});

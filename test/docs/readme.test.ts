@@ -1,0 +1,77 @@
+/**
+ * The README shows real output: every `$ kpatch ...` command in it is run, in order, in a
+ * scratch directory holding the fixtures (and `netbsd-SMOL`, a copy of the amd64 fixture), and
+ * its output must be exactly what the README shows. Commands piped through other tools are
+ * skipped.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+interface Example {
+  args: string[];
+  echoExit: boolean;
+  expected: string;
+  line: number;
+}
+
+/** Splits a shell-ish command line into words (single quotes only, as the README uses). */
+function shellWords(s: string): string[] {
+  return [...s.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
+
+function examples(): Example[] {
+  const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
+  const out: Example[] = [];
+  let inBlock = false;
+  let current: Example | null = null;
+  lines.forEach((line, i) => {
+    if (line.startsWith('```')) {
+      if (current) out.push(current);
+      current = null;
+      inBlock = !inBlock;
+      return;
+    }
+    if (!inBlock) return;
+    if (line.startsWith('$ ')) {
+      if (current) out.push(current);
+      current = null;
+      const m = /^\$ kpatch (.*?)(; echo "exit \$\?")?$/.exec(line);
+      if (m && !m[1].includes('|')) current = { args: shellWords(m[1]), echoExit: Boolean(m[2]), expected: '', line: i + 1 };
+      return;
+    }
+    if (current) current.expected += `${line}\n`;
+  });
+  return out;
+}
+
+describe('README examples', () => {
+  const all = examples();
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpatch-readme-'));
+    fs.mkdirSync(path.join(dir, 'test'));
+    fs.symlinkSync(path.join(ROOT, 'test', 'fixtures'), path.join(dir, 'test', 'fixtures'));
+    fs.symlinkSync(path.join(ROOT, 'patches'), path.join(dir, 'patches'));
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'netbsd-amd64'), path.join(dir, 'netbsd-SMOL'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('has examples to check', () => {
+    expect(all.length).toBeGreaterThanOrEqual(10);
+  });
+
+  // In order: later examples use files earlier ones wrote.
+  it.each(all.map((e) => [e.line, e.args.join(' '), e] as const))('README line %i: kpatch %s', (_line, _cmd, e) => {
+    const r = spawnSync(process.execPath, [CLI, ...e.args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const shown = r.stdout + r.stderr + (e.echoExit ? `exit ${r.status}\n` : '');
+    // The README shows stderr and stdout interleaved as a terminal would; compare as sets of lines in order per stream.
+    const lines = (t: string) => t.split('\n').filter(Boolean).sort();
+    expect(lines(shown)).toEqual(lines(e.expected));
+    if (!e.echoExit) expect(r.status).toBe(0);
+  });
+});
