@@ -14,7 +14,8 @@ import { memorySource } from '../../src/bytes/source';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { applyEdits } from '../../src/patch/apply';
 import { type Edit, planOperations } from '../../src/patch/plan';
-import { FIXTURES, type FixtureTable, fixtureBytes, fixtureTable, manifest, type ManifestRow } from '../support/manifest';
+import { fixtureBytes, fixtureTable } from '../support/attach-oracle';
+import { FIXTURES, manifest, type ManifestRow, type Table } from '../support/fixtures';
 import { boot, type BootResult, DEBUG_EXIT_STATUS, kpatchCli, type Machine, QEMU_PACKAGE, which } from './qemu';
 
 jest.setTimeout(180_000);
@@ -38,7 +39,7 @@ if (!QEMU64) {
 const describeBoot = QEMU64 ? describe : describe.skip;
 
 const X86 = ['amd64', 'i386'];
-const rows = manifest().filter((r) => X86.includes(r.arch));
+const rows = manifest.filter((r) => X86.includes(r.arch));
 const bootable = rows.filter((r) => r.pvh);
 const refused = rows.filter((r) => !r.pvh);
 
@@ -55,7 +56,7 @@ function machinesFor(row: ManifestRow): Machine[] {
 const machineName = (m: Machine) => `${path.basename(m.qemu)} -M ${m.machine}`;
 
 /** What the PVH routine prints for these states: one line per entry in state 0 (unit) or 2 (`*`), then `done`. */
-function expectedLines(t: FixtureTable, states: readonly number[]): string[] {
+function expectedLines(t: Table, states: readonly number[]): string[] {
   const lines = t.entries.flatMap((e, i) => (states[i] === 0 ? [`attach ${i} ${e.driver}${e.unit}`] : states[i] === 2 ? [`attach ${i} ${e.driver}*`] : []));
   return [...lines, 'done'];
 }
@@ -69,7 +70,7 @@ interface JsonChange {
 }
 
 /** The table's states after the plan's changes; every change must start from the table's state. */
-function statesAfter(t: FixtureTable, changed: readonly JsonChange[]): number[] {
+function statesAfter(t: Table, changed: readonly JsonChange[]): number[] {
   const states = t.entries.map((e) => e.state);
   for (const c of changed) {
     expect(states[c.index]).toBe(c.old);

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { run } from '../../src/cli/main';
 import type { Io } from '../../src/cli/io';
-import { FIXTURES, manifest } from '../support/manifest';
+import { FIXTURES, manifest } from '../support/fixtures';
 
 async function kpatch(...argv: string[]) {
   let out = '';
@@ -18,7 +18,7 @@ const fixture = (f: string) => path.join(FIXTURES, f);
 
 describe('kpatch check', () => {
   it('exits 0 on the PVH microvm fixtures and prints one line per check plus a summary', async () => {
-    for (const row of manifest().filter((r) => r.pvh && !r.stripped)) {
+    for (const row of manifest.filter((r) => r.pvh && !r.stripped)) {
       const r = await kpatch('check', fixture(row.file), '--microvm');
       expect(r).toMatchObject({ code: 0, err: '' });
       expect(r.out).toMatch(/^ok {4}required {2}PVH entry note/m);

@@ -7,7 +7,8 @@ import { type Check, checksPass, MICROVM_CHECK_IDS, microvmChecks } from '../../
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { applyEdits } from '../../src/patch/apply';
 import { type Operation, planOperations } from '../../src/patch/plan';
-import { attachable, type FixtureTable, fixtureBytes, fixtureTable, manifest, type ManifestRow, rowName, type TableEntry } from '../support/manifest';
+import { attachable, fixtureBytes, fixtureTable, rowName } from '../support/attach-oracle';
+import { manifest, type ManifestRow, type Table, type TableEntry } from '../support/fixtures';
 
 const X86 = ['amd64', 'i386'];
 const SUPPORTED = [...X86, 'aarch64'];
@@ -54,7 +55,7 @@ function expected(row: ManifestRow): Record<string, Check['status']> {
   out.netbsd = 'pass';
   out['pvh-note'] = !x86 ? 'n/a' : row.pvh ? 'pass' : 'fail';
   out['pvh-segment'] = out['pvh-entry'] = x86 && row.pvh ? 'pass' : 'n/a';
-  const t: FixtureTable = fixtureTable(row);
+  const t: Table = fixtureTable(row);
   const ok = attachable(t, undefined, onPath(row.arch));
   for (const id of ['pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console']) {
     const match = needs(row.arch)[id];
@@ -62,7 +63,7 @@ function expected(row: ManifestRow): Record<string, Check['status']> {
     else if (row.stripped) out[id] = 'fail';
     else out[id] = t.entries.some((e, i) => match(e) && ok[i]) ? 'pass' : 'fail';
   }
-  const sym = (name: string) => !row.stripped && t.symbols.includes(name);
+  const sym = (name: string) => !row.stripped && (t.symbols ?? []).includes(name);
   const pvclock = !row.stripped && t.entries.some((e, i) => e.driver === 'pvclock' && ok[i]);
   out.tsc = !x86 ? 'n/a' : sym('cpu_tsc_freq_cpuid') || pvclock ? 'pass' : 'info';
   out.tslog = sym('tslog') ? 'pass' : 'info';
@@ -70,7 +71,7 @@ function expected(row: ManifestRow): Record<string, Check['status']> {
   return out;
 }
 
-describe.each(manifest())('microvmChecks on $file ($arch)', (row) => {
+describe.each(manifest)('microvmChecks on $file ($arch)', (row) => {
   const checks = microvmChecks(load(fixtureBytes(row.file)));
   const want = expected(row);
 
@@ -124,7 +125,7 @@ describe('microvmChecks on kernels patched in memory', () => {
     const after = load(applyEdits(bytes, plan.edits));
     return byId(microvmChecks(after));
   };
-  const row = (file: string) => manifest().find((r) => r.file === file)!;
+  const row = (file: string) => manifest.find((r) => r.file === file)!;
   const indexOf = (file: string, driver: string) => fixtureTable(row(file)).entries.findIndex((e) => e.driver === driver);
 
   describe.each(['netbsd-amd64', 'netbsd-i386'])('%s', (file) => {
