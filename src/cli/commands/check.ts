@@ -22,7 +22,8 @@ export function registerCheck(program: Command, ctx: Context): void {
     .addHelpText(
       'after',
       `
-Each line is ok, FAIL (a required check failed), info (an informational check is not met) or n/a.
+Each line is ok, FAIL (a required check failed), info (an informational check is not met) or n/a,
+then whether the check is required (decides the exit status) or informational.
 
 Examples:
   kpatch check netbsd-SMOL --microvm
@@ -46,7 +47,7 @@ function printChecks(ctx: Context, path: string, checks: readonly Check[], ok: b
   const mark: Record<Check['status'], string> = { pass: s.ok('ok  '), fail: s.error('FAIL'), info: s.warn('info'), 'n/a': s.dim('n/a ') };
   const width = Math.max(...checks.map((c) => c.title.length));
   for (const c of checks) {
-    const kind = c.required ? 'required' : s.dim('optional');
+    const kind = c.required ? 'required     ' : s.dim('informational');
     ctx.io.out(`${mark[c.status]}  ${kind}  ${c.title.padEnd(width)}  ${c.status === 'n/a' ? s.dim(c.detail) : c.detail}\n`);
   }
   const failed = checks.filter((c) => c.required && c.status === 'fail');
