@@ -146,13 +146,13 @@ class Reader {
   }
 }
 
-function requireSymbol(file: ElfFile, symtab: SymbolTable | undefined, name: string): ElfSymbol {
+function requireSymbol(file: ElfFile, symtab: SymbolTable | undefined, name: string): [SymbolTable, ElfSymbol] {
   if (!symtab) {
     throw new KpatchError('SYMBOL_MISSING', `no symbol table: stripped kernel? kpatch needs the ${name} symbol`, 'use a kernel built with symbols (netbsd, not netbsd.stripped or an install kernel)');
   }
   const sym = findSymbol(file, symtab, name);
   if (!sym) throw new KpatchError('SYMBOL_MISSING', `no ${name} symbol: not a NetBSD kernel, or a kernel without autoconf`);
-  return sym;
+  return [symtab, sym];
 }
 
 /** The variant a NetBSD release must use; 9.99.x (-current before 10) could have either. */
@@ -284,12 +284,12 @@ function tableSize(sym: ElfSymbol, entrySize: number, at: number): number {
 }
 
 /** Reads the autoconf tables of a kernel for `target`; `version` (ident note or osrelease) cross-checks the layout. */
-export function readAutoconf(file: ElfFile, target: Target, symtab: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
-  const sym = requireSymbol(file, symtab, 'cfdata');
+export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
+  const [symtab, sym] = requireSymbol(file, symbols, 'cfdata');
   const layouts = autoconfLayouts(target.model);
   const r = new Reader(file, target);
   const entrySize = layouts.cfdata.bitfield.size;
-  const symAt = symtab!.section.offset + sym.index * symtab!.entsize;
+  const symAt = symtab.section.offset + sym.index * symtab.entsize;
   const capacity = tableSize(sym, entrySize, symAt);
   const where = lookupAddress(file, sym.value, entrySize);
   if (!where.ok) throw new FormatError(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
@@ -306,7 +306,7 @@ export function readAutoconf(file: ElfFile, target: Target, symtab: SymbolTable 
   const [variant, variantEvidence] = detectVariant(view, count, view.base, layouts, version);
   const L = layouts.cfdata[variant].fields;
   const warnings: string[] = [];
-  const drivers = readDrivers(r, symtab!, layouts, warnings);
+  const drivers = readDrivers(r, symtab, layouts, warnings);
   const iattrs = new Map<string, InterfaceAttribute>();
   for (const d of drivers ?? []) for (const a of d.attrs) if (!iattrs.has(a.name)) iattrs.set(a.name, a);
   const unknownIattrs = new Set<string>();
@@ -358,6 +358,6 @@ export function readAutoconf(file: ElfFile, target: Target, symtab: SymbolTable 
     });
   }
   for (const name of unknownIattrs) warnings.push(`no driver provides interface attribute '${name}': its locators are not shown`);
-  const roots = readRoots(r, symtab!, count, warnings);
+  const roots = readRoots(r, symtab, count, warnings);
   return { symbol: 'cfdata', address: sym.value, offset: where.offset, entrySize, variant, variantEvidence, entries, roots, drivers, warnings };
 }

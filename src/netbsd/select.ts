@@ -34,9 +34,17 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** Parses one selector word against the driver names present in a kernel. */
+/** Parses one selector word against the driver names present in a kernel; like userconf(4), case does not matter. */
 export function parseSelector(word: string, drivers: ReadonlySet<string>): Selector {
   if (word.length === 0) throw new KpatchError('USAGE', 'empty selector');
+  // NetBSD driver names are lower case; userconf compares with strncasecmp.
+  if (word !== word.toLowerCase() && !drivers.has(word)) {
+    try {
+      return { ...parseSelector(word.toLowerCase(), drivers), text: word };
+    } catch {
+      throw noSuchDriver(word, drivers);
+    }
+  }
   const idx = /^#(\d+)$/.exec(word);
   if (idx) return { kind: 'index', text: word, index: Number(idx[1]) };
   if (word.startsWith('#')) throw new KpatchError('USAGE', `bad selector '${word}': '#' takes an entry index, like #12`);

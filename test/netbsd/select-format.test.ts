@@ -125,3 +125,13 @@ describe('entryLine', () => {
     [{ iattr: 'ata', driver: null, unit: 0 }, 'ata?'],
   ] as [CfEntry['parent'], string][])('parentName(%j) = %s', (p, want) => expect(parentName(p)).toBe(want));
 });
+
+describe('selectors ignore case, as userconf(4) does', () => {
+  it('COM0 and LD* select what com0 and ld* select', () => {
+    const { parseSelector } = require('../../src/netbsd/select') as typeof import('../../src/netbsd/select');
+    const drivers = new Set(['com', 'ld']);
+    expect(parseSelector('COM0', drivers)).toEqual({ kind: 'unit', text: 'COM0', driver: 'com', unit: 0 });
+    expect(parseSelector('Ld*', drivers)).toEqual({ kind: 'star', text: 'Ld*', driver: 'ld' });
+    expect(() => parseSelector('NOPE', drivers)).toThrow("no driver 'NOPE' in this kernel");
+  });
+});

@@ -94,6 +94,8 @@ export interface KernelOptions {
   readonly omit?: readonly ('cfroots' | 'cfdriver_list_initial' | 'ident' | 'cfdata')[];
   /** Put the PVH note in a section no PT_NOTE covers. */
   readonly pvhOutsidePtNote?: boolean;
+  /** Extra bytes of code after the functions, to make a kernel-sized file (reads must not scale with it). */
+  readonly textPadding?: number;
   /** Override ELF header fields (unsupported machines, ET_REL modules). */
   readonly elf?: { readonly machine?: number; readonly endian?: Endian; readonly type?: number; readonly class?: ElfClass };
 }
@@ -193,7 +195,7 @@ export function buildKernel(table: KernelTable, options: KernelOptions): BuiltKe
 
   // .text: `start`, `start_xen32` (the PVH entry), and the table's extra function symbols.
   const extra = table.symbols ?? [];
-  const textSize = 0x40 + 0x10 * extra.length;
+  const textSize = 0x40 + 0x10 * extra.length + (options.textPadding ?? 0);
   const text = new Blob(arch.base, endian, model);
   text.alloc(textSize, 16);
   text.bytes.fill(0xcc);
