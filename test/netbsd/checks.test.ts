@@ -65,7 +65,7 @@ function expected(row: ManifestRow): Record<string, Check['status']> {
   }
   const sym = (name: string) => !row.stripped && (t.symbols ?? []).includes(name);
   const pvclock = !row.stripped && t.entries.some((e, i) => e.driver === 'pvclock' && ok[i]);
-  out.tsc = !x86 ? 'n/a' : sym('cpu_tsc_freq_cpuid') || pvclock ? 'pass' : 'info';
+  out.tsc = !x86 ? 'n/a' : sym('cpu_tsc_freq_cpuid') || pvclock ? 'pass' : 'fail';
   out.tslog = sym('tslog') ? 'pass' : 'info';
   out['early-console'] = sym('viocon_earlyinit') ? 'pass' : 'info';
   return out;
