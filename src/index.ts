@@ -42,6 +42,7 @@ export { entryLine, entryName, parentName } from './netbsd/format';
 export { attachGraph, attachTree, reachable, ancestors } from './netbsd/tree';
 export { kernelInfo, type KernelInfo } from './netbsd/info';
 export { kernelFeatures, type Feature } from './netbsd/features';
+export { microvmChecks, checksPass, MICROVM_CHECK_IDS, type Check, type CheckStatus, type CheckEntry } from './netbsd/checks';
 export { planOperations, type Plan, type Edit, type Operation, type Change } from './patch/plan';
 export { applyEdits, checkBefore, verifyChunk } from './patch/apply';
 export { parsePatchScript, checkGuards, type PatchScript, type Guard } from './patch/script';

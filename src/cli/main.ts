@@ -7,6 +7,7 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { KpatchError } from '../errors';
 import { registerApply } from './commands/apply';
+import { registerCheck } from './commands/check';
 import { registerConfig } from './commands/config';
 import { registerEdit } from './commands/edit';
 import { registerInfo } from './commands/info';
@@ -44,6 +45,7 @@ Examples:
   registerTree(program, ctx);
   registerEdit(program, ctx);
   registerApply(program, ctx);
+  registerCheck(program, ctx);
   registerConfig(program, ctx);
   return program;
 }

@@ -1,7 +1,7 @@
 /**
  * merge_config-style merging (Linux scripts/kconfig/merge_config.sh): fragments are appended to a base config, and a
- * fragment that changes a value already set warns and replaces it. Because config(1) rejects a second `options X`,
- * a replacement is written as `no options X` followed by the new line.
+ * fragment that changes a value already set warns and replaces it. config(1) warns about a second `options X`
+ * ("already have options"), so a replacement is written as `no options X` followed by the new line.
  */
 import type { ConfigFile, Statement } from './ast';
 import { evaluate, instanceName, type ConfigModel } from './model';

@@ -59,15 +59,19 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
   };
   const issues: Issue[] = [];
   const err = (s: Statement, message: string) => issues.push({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
+  const warn = (s: Statement, message: string) => issues.push({ severity: 'warning', file: s.file, line: s.line, column: s.column, message });
   const pos = (s: Statement): Position => ({ file: s.file, line: s.line, column: s.column });
   // config(1) stops caring about a `no` that misses only when it has seen everything; '-no' never complains.
   const missing = (s: Statement, message: string) => {
     if (opts.complete && !s.soft) err(s, message);
   };
+  // options / makeoptions / file-system go through config(1)'s do_option and undo_option (usr.bin/config main.c,
+  // since at least 1.89 of 2015): a second setting warns "already have" and replaces the first, and a `no` of something
+  // never set warns "is not defined". Neither stops config(1), so neither is an error here (GENERIC + MODULAR relies on it).
   const table = (s: Statement, map: Map<string, Setting>, what: string) => {
     for (const item of s.items ?? (s.names ?? []).map((name) => ({ name, op: undefined, value: undefined }))) {
       if (s.negated) {
-        if (!map.delete(item.name)) missing(s, `${what} '${item.name}' is not defined`);
+        if (!map.delete(item.name) && opts.complete && !s.soft) warn(s, `${what} '${item.name}' is not defined`);
         continue;
       }
       const prev = map.get(item.name);
@@ -75,10 +79,8 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
         map.set(item.name, { value: `${prev.value ?? ''} ${item.value}`, at: pos(s) });
         continue;
       }
-      if (prev) {
-        err(s, `already have ${what} '${item.name}${prev.value === undefined ? '' : `=${prev.value}`}'`);
-        continue;
-      }
+      if (prev) warn(s, `already have ${what} '${item.name}${prev.value === undefined ? '' : `=${prev.value}`}'`);
+      map.delete(item.name); // replaced, and moved to the end as config(1)'s option list does
       map.set(item.name, { value: item.value, at: pos(s) });
     }
   };

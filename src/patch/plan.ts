@@ -186,6 +186,8 @@ function planWarnings(table: AutoconfTable, graph: ReturnType<typeof attachGraph
   const before = reachable(graph, enabledBefore);
   const after = reachable(graph, enabledAfter);
   const out: PlanWarning[] = [];
+  // Entries whose disabling cuts off the same set (isa0 at mainbus? and isa0 at pcib?) share one warning.
+  const cutOff = new Map<string, { by: CfEntry[]; lost: number[] }>();
   for (const e of entries) {
     const disabledNow = enabledBefore(e.index) && !enabledAfter(e.index);
     if (disabledNow && e.parent === null) {
@@ -194,12 +196,18 @@ function planWarnings(table: AutoconfTable, graph: ReturnType<typeof attachGraph
     if (disabledNow) {
       const lost = descendants(graph, e.index).filter((c) => before[c] && !after[c] && enabledAfter(c));
       if (lost.length) {
-        out.push({ index: e.index, message: `disabling #${e.index} ${entryName(e)} leaves ${lost.length} enabled ${lost.length === 1 ? 'entry' : 'entries'} unreachable: ${lost.map((c) => entryName(entries[c])).join(', ')}` });
+        const group = cutOff.get(lost.join()) ?? { by: [], lost };
+        group.by.push(e);
+        cutOff.set(lost.join(), group);
       }
     }
     if (wanted.has(e.index) && enabledAfter(e.index) && e.parent !== null && !after[e.index] && graph.parents[e.index].length > 0) {
       out.push({ index: e.index, message: `#${e.index} ${entryName(e)} can never attach: every possible parent is disabled or unreachable` });
     }
+  }
+  for (const { by, lost } of cutOff.values()) {
+    const who = by.map((e) => `#${e.index} ${entryName(e)}`).join(' and ');
+    out.push({ index: by[0].index, message: `disabling ${who} leaves ${lost.length} enabled ${lost.length === 1 ? 'entry' : 'entries'} unreachable: ${lost.map((c) => entryName(entries[c])).join(', ')}` });
   }
   for (const ia of graph.unresolved) out.push({ message: `no driver provides interface attribute '${ia}': children attached at ${ia}? have no known parent` });
   return out;

@@ -22,12 +22,12 @@ describe('kpatch config (smoke)', () => {
   it('lint: 0 when clean, 1 with errors, 2 when a file cannot be read; --json keeps the file as given', async () => {
     const smol = join(CORPUS_SYS, 'arch/amd64/conf/SMOL');
     expect((await kpatch('config', 'lint', smol, '--sys', CORPUS_SYS)).code).toBe(0);
-    const bad = file('bad', 'options A\noptions A\n');
+    const bad = file('bad', 'pseudo-device md\npseudo-device md\n');
     const r = await kpatch('config', 'lint', bad, '--json');
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out)).toEqual([{ file: bad, errors: [{ line: 2, column: 1, message: "already have options 'A'" }], warnings: [], notes: ['no --sys: devices not checked against definitions'] }]);
+    expect(JSON.parse(r.out)).toEqual([{ file: bad, errors: [{ line: 2, column: 1, message: "'md' already defined" }], warnings: [], notes: ['no --sys: devices not checked against definitions'] }]);
     const text = await kpatch('config', 'lint', bad);
-    expect(text.out).toBe(`${bad}:2:1: error: already have options 'A'\n${bad}: note: no --sys: devices not checked against definitions\n`);
+    expect(text.out).toBe(`${bad}:2:1: error: 'md' already defined\n${bad}: note: no --sys: devices not checked against definitions\n`);
     const missing = await kpatch('config', 'lint', join(dir, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.err).toBe(`kpatch: cannot read ${join(dir, 'nope')}: no such file\n`);

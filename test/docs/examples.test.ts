@@ -1,5 +1,5 @@
 /**
- * The README shows real output: every `$ kpatch ...` command in it is run, in order, in a
+ * The README and the manual show real output: every `$ kpatch ...` command in them is run, in order, in a
  * scratch directory holding the fixtures (and `netbsd-SMOL`, a copy of the amd64 fixture), and
  * its output must be exactly what the README shows. Commands piped through other tools are
  * skipped.
@@ -24,8 +24,8 @@ function shellWords(s: string): string[] {
   return [...s.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
 }
 
-function examples(): Example[] {
-  const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n');
+function examples(doc: string): Example[] {
+  const lines = fs.readFileSync(path.join(ROOT, doc), 'utf8').split('\n');
   const out: Example[] = [];
   let inBlock = false;
   let current: Example | null = null;
@@ -49,8 +49,8 @@ function examples(): Example[] {
   return out;
 }
 
-describe('README examples', () => {
-  const all = examples();
+describe.each(['README.md', 'docs/kpatch.1.md'])('%s examples', (doc) => {
+  const all = examples(doc);
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpatch-readme-'));
@@ -62,11 +62,11 @@ describe('README examples', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('has examples to check', () => {
-    expect(all.length).toBeGreaterThanOrEqual(10);
+    expect(all.length).toBeGreaterThanOrEqual(3);
   });
 
   // In order: later examples use files earlier ones wrote.
-  it.each(all.map((e) => [e.line, e.args.join(' '), e] as const))('README line %i: kpatch %s', (_line, _cmd, e) => {
+  it.each(all.map((e) => [e.line, e.args.join(' '), e] as const))('line %i: kpatch %s', (_line, _cmd, e) => {
     const r = spawnSync(process.execPath, [CLI, ...e.args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     const shown = r.stdout + r.stderr + (e.echoExit ? `exit ${r.status}\n` : '');
     // The README shows stderr and stdout interleaved as a terminal would; compare as sets of lines in order per stream.
