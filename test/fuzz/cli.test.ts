@@ -1,6 +1,6 @@
 /**
  * The CLI under fuzzing, in-process through run(argv, io): at least 2,000 aimed mutants of the
- * committed fixtures (test/fuzz/engine.js) through info, list, tree and disable --dry-run, and
+ * committed fixtures (test/fuzz/engine.js) through info, list, tree, check --microvm and disable --dry-run, and
  * truncation at every byte of the two smallest kernels through info; and 1,000 mutants of the real
  * configs in test/corpus through config lint. Every run must end with exit
  * 0, 1 or 2, at most one stderr line besides warnings, starting `kpatch: `, never an internal
@@ -33,7 +33,7 @@ afterAll(() => {
 });
 
 describe('CLI fuzz', () => {
-  it(`${count} aimed mutants through info, list, tree, disable --dry-run`, async () => {
+  it(`${count} aimed mutants through info, list, tree, check, disable --dry-run`, async () => {
     const t0 = Date.now();
     const r = await engine.fuzz({ run, inputs, seed, count, dir });
     // eslint-disable-next-line no-console
@@ -56,7 +56,7 @@ describe('CLI fuzz', () => {
     expect(r.failures).toEqual([]);
   }, 240_000);
 
-  it('netbsd-amd64 truncated at every 7th byte through list, tree and disable --dry-run', async () => {
+  it('netbsd-amd64 truncated at every 7th byte through list, tree, check and disable --dry-run', async () => {
     const input = inputs.find((i) => i.name === 'netbsd-amd64')!;
     const argvFor = (f: string) => engine.commands(f).slice(1);
     const r = await engine.truncations({ run, input, dir, step: 7, argvFor });

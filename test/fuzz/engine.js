@@ -229,6 +229,7 @@ function commands(file) {
 		['info', file],
 		['list', file],
 		['tree', file],
+		['check', file, '--microvm'],
 		['disable', '#1', '-k', file, '--dry-run'],
 	];
 }
