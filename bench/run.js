@@ -168,7 +168,7 @@ function fmtTable(a, md) {
 		return [r.label, r.medianMs.toFixed(0), r.minMs.toFixed(0), r.maxMs.toFixed(0), ratio, r.peakRssKb === null ? 'n/a' : (r.peakRssKb / 1024).toFixed(0)];
 	});
 	if (md) {
-		return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...lines.map((l) => `| ${l.map((c, i) => (i === 0 ? `\`${c}\`` : c)).join(' | ')} |`)].join('\n');
+		return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...lines.map((l) => `| ${l.map((c, i) => (i === 0 ? `\`${c.replace(/\|/g, '\\|')}\`` : c)).join(' | ')} |`)].join('\n');
 	}
 	const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 	const row = (l) => l.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
