@@ -101,6 +101,8 @@ export class ByteView {
 
 /** Decodes bytes as latin1 (one char per byte), so no kernel byte is ever lost or replaced. */
 export function latin1(bytes: Uint8Array): string {
+  // Kernel names are short: String.fromCharCode beats allocating a Buffer per string (~3x on cfdata names).
+  if (bytes.length <= 256) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 

@@ -6,22 +6,32 @@
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { KpatchError } from '../errors';
-import { registerApply } from './commands/apply';
-import { registerCheck } from './commands/check';
-import { registerConfig } from './commands/config';
-import { registerEdit } from './commands/edit';
-import { registerInfo } from './commands/info';
-import { registerList } from './commands/list';
-import { registerPvh } from './commands/pvh';
-import { registerTree } from './commands/tree';
 import type { Context } from './context';
 import { type Io, processIo } from './io';
 import { oneLine, stylesFor } from './render';
 
 const VERSION = '0.1.0';
 
-/** Builds the program; commands register themselves on it. */
-export function buildProgram(ctx: Context): Command {
+type Register = (program: Command, ctx: Context) => void;
+
+/**
+ * Every command and the module that registers it. Modules are loaded only for the command being
+ * run (start-up time is most of a `kpatch list`): `kpatch list` never loads the config toolkit.
+ * Help and unknown commands load them all, so the listing and commander's suggestions are complete.
+ */
+const COMMANDS: readonly (readonly [names: readonly string[], load: () => Register])[] = [
+  [['info'], () => (require('./commands/info') as typeof import('./commands/info')).registerInfo],
+  [['list'], () => (require('./commands/list') as typeof import('./commands/list')).registerList],
+  [['pvh'], () => (require('./commands/pvh') as typeof import('./commands/pvh')).registerPvh],
+  [['tree'], () => (require('./commands/tree') as typeof import('./commands/tree')).registerTree],
+  [['disable', 'enable', 'keep'], () => (require('./commands/edit') as typeof import('./commands/edit')).registerEdit],
+  [['apply'], () => (require('./commands/apply') as typeof import('./commands/apply')).registerApply],
+  [['check'], () => (require('./commands/check') as typeof import('./commands/check')).registerCheck],
+  [['config'], () => (require('./commands/config') as typeof import('./commands/config')).registerConfig],
+];
+
+/** Builds the program with the commands `argv` needs (all of them when it names none). */
+export function buildProgram(ctx: Context, argv: readonly string[] = []): Command {
   const program = new Command()
     .name('kpatch')
     .description('Inspect and patch NetBSD kernels for microVMs: autoconf tables (cfdata), the PVH note, SMOL configs.')
@@ -39,14 +49,9 @@ Examples:
   kpatch list netbsd 'vio*' --json       entries of every driver starting with vio, as JSON
   kpatch pvh netbsd-SMOL                 the PVH entry point; exit 1 when there is none`,
     );
-  registerInfo(program, ctx);
-  registerList(program, ctx);
-  registerPvh(program, ctx);
-  registerTree(program, ctx);
-  registerEdit(program, ctx);
-  registerApply(program, ctx);
-  registerCheck(program, ctx);
-  registerConfig(program, ctx);
+  const first = argv.find((a) => !a.startsWith('-'));
+  const wanted = COMMANDS.filter(([names]) => first !== undefined && names.includes(first));
+  for (const [, load] of wanted.length ? wanted : COMMANDS) load()(program, ctx);
   return program;
 }
 
@@ -55,7 +60,7 @@ export function report(e: unknown, io: Io): number {
   const s = stylesFor(io.env, io.stderrIsTTY);
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-    io.err(`kpatch: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
+    io.err(`kpatch: ${oneLine(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '))}\n`);
     return 2;
   }
   if (e instanceof KpatchError) {
@@ -72,7 +77,7 @@ export function report(e: unknown, io: Io): number {
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   const ctx: Context = { io, exitCode: 0 };
   try {
-    await buildProgram(ctx).parseAsync([...argv], { from: 'user' });
+    await buildProgram(ctx, argv).parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
     return report(e, io);

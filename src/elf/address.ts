@@ -12,15 +12,37 @@ export type AddressLookup =
   | { readonly ok: true; readonly offset: number }
   | { readonly ok: false; readonly reason: 'unmapped' | 'bss' };
 
+/** A PT_LOAD segment's ranges as bigints, computed once per file: lookups run once per pointer in cfdata. */
+interface LoadRange {
+  readonly vaddr: bigint;
+  readonly fileEnd: bigint;
+  readonly memEnd: bigint;
+  readonly offset: number;
+}
+const loadRanges = new WeakMap<ElfFile, readonly LoadRange[]>();
+
+function loadsOf(file: ElfFile): readonly LoadRange[] {
+  let ranges = loadRanges.get(file);
+  if (!ranges) {
+    ranges = file.segments
+      .filter((p) => p.type === C.PT_LOAD)
+      .map((p) => ({ vaddr: p.vaddr, fileEnd: p.vaddr + BigInt(p.filesz), memEnd: p.vaddr + BigInt(p.memsz), offset: p.offset }));
+    loadRanges.set(file, ranges);
+  }
+  return ranges;
+}
+
 /** Maps `length` bytes at virtual address `va` to a file offset; all of them must have file bytes. */
 export function lookupAddress(file: ElfFile, va: bigint, length = 1): AddressLookup {
   const len = BigInt(length);
   let bss = false;
-  const loads = file.segments.filter((p) => p.type === C.PT_LOAD);
+  const loads = loadsOf(file);
   if (loads.length > 0) {
+    const end = va + len;
     for (const p of loads) {
-      if (va >= p.vaddr && va + len <= p.vaddr + BigInt(p.filesz)) return { ok: true, offset: p.offset + Number(va - p.vaddr) };
-      if (va >= p.vaddr && va + len <= p.vaddr + BigInt(p.memsz)) bss = true;
+      if (va < p.vaddr) continue;
+      if (end <= p.fileEnd) return { ok: true, offset: p.offset + Number(va - p.vaddr) };
+      if (end <= p.memEnd) bss = true;
     }
     return { ok: false, reason: bss ? 'bss' : 'unmapped' };
   }

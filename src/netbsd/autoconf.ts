@@ -116,6 +116,8 @@ export interface AutoconfTable {
 
 const MAX_ENTRIES = 100_000;
 const MAX_NAME = 128;
+/** Page size of the Reader's scalar cache; matches the CLI's chunked reads. */
+const PAGE = 64 * 1024;
 
 /** Escapes every byte outside printable ASCII as `\xNN` (real config(1) names are C identifiers and numbers). */
 export function visible(s: string): string {
@@ -125,6 +127,8 @@ export function visible(s: string): string {
 /** Reads pointers and strings of one kernel, caching strings by address. */
 class Reader {
   private readonly strings = new Map<bigint, string>();
+  private readonly views = new Map<string, ByteView>();
+  private readonly pages = new Map<number, ByteView>();
   constructor(
     readonly file: ElfFile,
     readonly target: Target,
@@ -150,8 +154,39 @@ class Reader {
     return s;
   }
 
+  /**
+   * Reads `count` ints at `va` through a cached 64 KiB page view (the same pages the chunked file
+   * source keeps), so the thousand cf_loc runs of GENERIC cost no view allocation each.
+   */
+  i32s(va: bigint, count: number, what: string, at: number): number[] {
+    if (count === 0) return [];
+    const offset = this.offsetOf(va, count * 4, what, at);
+    const index = Math.floor(offset / PAGE);
+    const fits = offset + count * 4 <= (index + 1) * PAGE;
+    let v: ByteView;
+    if (fits) {
+      let page = this.pages.get(index);
+      if (!page) {
+        const start = index * PAGE;
+        page = viewAt(this.file, start, Math.min(PAGE, this.file.source.size - start), this.target.model);
+        this.pages.set(index, page);
+      }
+      v = page;
+    } else v = viewAt(this.file, offset, count * 4, this.target.model);
+    const out = new Array<number>(count);
+    for (let k = 0; k < count; k++) out[k] = v.i32(offset + k * 4, what);
+    return out;
+  }
+
+  /** A view of `length` bytes at `va`; shared structures (parent specs, attributes) are read once. */
   view(va: bigint, length: number, what: string, at: number): ByteView {
-    return viewAt(this.file, this.offsetOf(va, length, what, at), length, this.target.model);
+    const key = `${va}:${length}`;
+    let v = this.views.get(key);
+    if (!v) {
+      v = viewAt(this.file, this.offsetOf(va, length, what, at), length, this.target.model);
+      this.views.set(key, v);
+    }
+    return v;
   }
 }
 
@@ -319,6 +354,7 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
   const iattrs = new Map<string, InterfaceAttribute>();
   for (const d of drivers ?? []) for (const a of d.attrs) if (!iattrs.has(a.name)) iattrs.set(a.name, a);
   const unknownIattrs = new Set<string>();
+  const parents = new Map<bigint, CfParent>();
 
   const entries: CfEntry[] = [];
   for (let i = 0; i < count; i++) {
@@ -328,25 +364,27 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
     const pspec = view.word(at + L.pspec.offset);
     let parent: CfParent | null = null;
     if (pspec !== 0n) {
-      const P = layouts.cfparent;
-      const pv = r.view(pspec, P.size, 'cf_pspec', at + L.pspec.offset);
-      const parentPtr = pv.word(pv.base + P.fields.parent.offset);
-      parent = {
-        iattr: r.string(pv.word(pv.base + P.fields.iattr.offset), 'cfp_iattr', pv.base),
-        driver: parentPtr === 0n ? null : r.string(parentPtr, 'cfp_parent', pv.base + P.fields.parent.offset),
-        unit: pv.i32(pv.base + P.fields.unit.offset),
-      };
+      // config(1) shares one pspecN among every entry with the same parent: decode each once.
+      parent = parents.get(pspec) ?? null;
+      if (!parent) {
+        const P = layouts.cfparent;
+        const pv = r.view(pspec, P.size, 'cf_pspec', at + L.pspec.offset);
+        const parentPtr = pv.word(pv.base + P.fields.parent.offset);
+        parent = {
+          iattr: r.string(pv.word(pv.base + P.fields.iattr.offset), 'cfp_iattr', pv.base),
+          driver: parentPtr === 0n ? null : r.string(parentPtr, 'cfp_parent', pv.base + P.fields.parent.offset),
+          unit: pv.i32(pv.base + P.fields.unit.offset),
+        };
+        parents.set(pspec, parent);
+      }
     }
     const loc = view.word(at + L.loc.offset);
     let locators: Locator[] = [];
     if (loc !== 0n && parent) {
       const ia = iattrs.get(parent.iattr);
       if (ia) {
-        const lv = ia.locators.length ? r.view(loc, ia.locators.length * 4, 'cf_loc', at + L.loc.offset) : undefined;
-        locators = ia.locators.map((d, k) => {
-          const value = lv!.i32(lv!.base + k * 4);
-          return { name: d.name, value, wildcard: d.defaultString !== null && value === d.default };
-        });
+        const values = r.i32s(loc, ia.locators.length, 'cf_loc', at + L.loc.offset);
+        locators = ia.locators.map((d, k) => ({ name: d.name, value: values[k], wildcard: d.defaultString !== null && values[k] === d.default }));
       } else if (drivers) unknownIattrs.add(parent.iattr);
     }
     entries.push({

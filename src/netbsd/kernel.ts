@@ -51,20 +51,30 @@ export function inspectKernel(source: ByteSource): Kernel {
   const notes = readNotes(elf);
   const ident = findIdent(elf, notes);
   const symtab = loadSymbolTable(elf);
-  const strings: VersionStrings = {
-    ostype: readStringSymbol(elf, symtab, 'ostype', 64),
-    osrelease: readStringSymbol(elf, symtab, 'osrelease', 64),
-    version: readStringSymbol(elf, symtab, 'version', 1024),
-  };
+  // The version strings cost three symbol lookups; list and the editing commands never print them,
+  // so they are read on first use.
+  let strings: VersionStrings | undefined;
+  const readStrings = (): VersionStrings =>
+    (strings ??= {
+      ostype: readStringSymbol(elf, symtab, 'ostype', 64),
+      osrelease: readStringSymbol(elf, symtab, 'osrelease', 64),
+      version: readStringSymbol(elf, symtab, 'version', 1024),
+    });
   return {
     elf,
     target: findTarget(elf.header),
     notes,
     ident,
     symtab,
-    strings,
+    get strings() {
+      return readStrings();
+    },
     pvh: findPvh(elf, notes),
-    version: ident?.version ?? (strings.osrelease ? parseOsrelease(strings.osrelease) : undefined),
+    get version() {
+      if (ident) return ident.version;
+      const release = readStrings().osrelease;
+      return release ? parseOsrelease(release) : undefined;
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import { entryLine } from '../../netbsd/format';
 import { requireAutoconf } from '../../netbsd/kernel';
 import { selectEntries } from '../../netbsd/select';
 import { action, type Context } from '../context';
-import { printWarnings, stylesFor, toJson } from '../render';
+import { hex, plainJson, printWarnings, stylesFor } from '../render';
 import { withKernel } from './kernel';
 
 /** The JSON shape of one entry. */
@@ -23,7 +23,7 @@ export function entryJson(e: CfEntry) {
     parent: e.parent,
     locators: e.locators,
     flags: e.flags,
-    address: e.address,
+    address: hex(e.address),
     offset: e.offset,
     stateOffset: e.stateOffset,
   };
@@ -43,7 +43,7 @@ export function registerList(program: Command, ctx: Context): void {
         const table = withKernel(path, (k) => requireAutoconf(k));
         const entries = selectors.length ? selectEntries(table.entries, selectors) : table.entries;
         if (opts.json) {
-          ctx.io.out(toJson(entries.map(entryJson)));
+          ctx.io.out(plainJson(entries.map(entryJson)));
           return 0;
         }
         const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);

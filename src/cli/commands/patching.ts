@@ -59,7 +59,7 @@ export function runEdit(ctx: Context, opts: EditOptions, ops: (k: Kernel, table:
     let written: WriteResult | undefined;
     if (writing && plan.edits.length > 0) {
       const gzip = opts.inPlace ? file.gzip : output!.endsWith('.gz');
-      written = write().writePatched(file, output!, gzip, plan.edits);
+      written = write().writePatched(file, output!, gzip, plan.edits, { hash: Boolean(opts.json) });
     }
     let hashes: { before: string; after: string } | undefined;
     if (opts.json && !written) {
@@ -97,18 +97,22 @@ function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string,
   const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);
   const w = String(table.entries.length - 1).length;
   const tag = (i: number) => s.dim(`[${String(i).padStart(w)}]`);
+  // One write for the body: a keep on GENERIC changes ~1,400 entries, and a write per line costs more than the plan.
+  const edits = new Map(plan.edits.map((e) => [e.offset, e]));
+  const body: string[] = [];
   for (const c of plan.changes) {
     const e = table.entries[c.index];
     const verb = c.new === 3 || c.new === 4 ? s.warn('disable') : s.ok('enable ');
-    const edit = plan.edits.find((x) => x.offset === c.offset)!;
-    ctx.io.out(`${verb} ${tag(c.index)} ${entryLine(e)}  ${s.dim(`${hex(c.offset)}: ${toHex(edit.before)} -> ${toHex(edit.after)}`)}\n`);
+    const edit = edits.get(c.offset)!;
+    body.push(`${verb} ${tag(c.index)} ${entryLine(e)}  ${s.dim(`${hex(c.offset)}: ${toHex(edit.before)} -> ${toHex(edit.after)}`)}\n`);
   }
-  for (const a of plan.already) ctx.io.out(`${s.dim(`already ${a.state}`)} ${tag(a.index)} ${entryLine(table.entries[a.index])}\n`);
-  if (plan.keptAncestors.length) ctx.io.out(`${s.dim('kept as ancestors:')} ${plan.keptAncestors.map((a) => a.name).join(' ')}\n`);
+  for (const a of plan.already) body.push(`${s.dim(`already ${a.state}`)} ${tag(a.index)} ${entryLine(table.entries[a.index])}\n`);
+  if (plan.keptAncestors.length) body.push(`${s.dim('kept as ancestors:')} ${plan.keptAncestors.map((a) => a.name).join(' ')}\n`);
+  if (body.length) ctx.io.out(body.join(''));
   for (const warning of plan.warnings) ctx.io.err(`${s.warn('warning:')} ${oneLine(warning.message)}\n`);
   const n = plan.edits.length;
   if (n === 0) ctx.io.out('kernel not modified: nothing to change\n');
   else if (mode === 'dry-run') ctx.io.out(`dry run: ${n} ${n === 1 ? 'entry' : 'entries'} would change; nothing written\n`);
   else if (mode === 'check') ctx.io.out(`check: ${n} ${n === 1 ? 'entry' : 'entries'} would change\n`);
-  else if (written) ctx.io.out(`wrote ${written.output}${written.gzip ? ' (gzip)' : ''}: ${written.bytesChanged} ${written.bytesChanged === 1 ? 'byte' : 'bytes'} changed, verified; sha256 ${written.sha256After}\n`);
+  else if (written) ctx.io.out(`wrote ${written.output}${written.gzip ? ' (gzip)' : ''}: ${written.bytesChanged} ${written.bytesChanged === 1 ? 'byte' : 'bytes'} changed, verified\n`);
 }
