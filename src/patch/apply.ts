@@ -51,7 +51,10 @@ export function verifyChunk(oldBytes: Uint8Array, newBytes: Uint8Array, start: n
   const a = Buffer.from(oldBytes.buffer, oldBytes.byteOffset, oldBytes.length);
   const b = Buffer.from(newBytes.buffer, newBytes.byteOffset, newBytes.length);
   const stretch = (from: number, to: number): void => {
-    if (from >= to || a.subarray(from, to).equals(b.subarray(from, to))) return;
+    if (from >= to) return;
+    // Short runs (between the state bytes of neighbouring entries) are cheaper to compare in place
+    // than to slice; long runs go to memcmp.
+    if (to - from > 256 && a.subarray(from, to).equals(b.subarray(from, to))) return;
     for (let i = from; i < to; i++) {
       if (a[i] !== b[i]) throw new KpatchError('VERIFY_FAILED', `verification failed: byte 0x${(start + i).toString(16)} changed but no edit planned it`);
     }
