@@ -58,6 +58,9 @@ export function outputPath(input: string, output: string | undefined, inPlace: b
     // rename(2) would replace a file whose write bits are off (and root ignores them): refuse, as
     // its owner said it must not change.
     if ((existing.mode & 0o222) === 0) throw new KpatchError('IO', `cannot write ${target}: read-only file (mode ${(existing.mode & 0o777).toString(8).padStart(4, '0')})`, 'make it writable, or write a copy with -o');
+    // A symlink (kernels/netbsd -> netbsd-SMOL-11.0) must keep pointing at the kernel it names:
+    // renaming over the link would replace the link and leave its kernel unpatched.
+    return fs.realpathSync(target);
   }
   return target;
 }

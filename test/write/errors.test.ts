@@ -155,3 +155,20 @@ describe('writes that work', () => {
     }
   });
 });
+
+describe('symlinks', () => {
+  it('--in-place through a symlink patches the kernel it points to and keeps the link', async () => {
+    const real = path.join(dir, 'netbsd-SMOL-11.0');
+    const link = path.join(dir, 'kernel');
+    fs.copyFileSync(FIXTURE, real);
+    fs.symlinkSync('netbsd-SMOL-11.0', link);
+    const r = await runCli(['disable', 'vioif', '-k', link, '--in-place']);
+    expect(r.code).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readlinkSync(link)).toBe('netbsd-SMOL-11.0');
+    const want = fs.readFileSync(FIXTURE);
+    want[0x3000 + 12 * 48 + 19] = 3; // vioif* (#12), state byte of the NetBSD >= 10 layout
+    expect(fs.readFileSync(real).equals(want)).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['kernel', 'netbsd', 'netbsd-SMOL-11.0']);
+  });
+});
