@@ -40,6 +40,8 @@ export interface KernelFile {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** The largest image a gzip kernel may inflate to. */
+export const MAX_INFLATED = 512 << 20;
 
 /** Describes an fs error in a few words, without a stack. */
 export function ioMessage(e: unknown): string {
@@ -79,8 +81,11 @@ export function openKernelFile(path: string): KernelFile {
       fs.closeSync(fd);
       let bytes: Uint8Array;
       try {
-        bytes = (require('node:zlib') as typeof Zlib).gunzipSync(packed); // loaded only for gzip kernels
+        // zlib is loaded only for gzip kernels. The cap keeps a gzip bomb from eating the machine:
+        // NetBSD kernels are tens of megabytes.
+        bytes = (require('node:zlib') as typeof Zlib).gunzipSync(packed, { maxOutputLength: MAX_INFLATED });
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new KpatchError('IO', `cannot read ${path}: gzip data inflates past ${MAX_INFLATED >> 20} MiB, no kernel is that large`);
         throw new KpatchError('IO', `cannot read ${path}: corrupt gzip data (${(e as Error).message})`);
       }
       return { path, source: memorySource(bytes), gzip: true, fileSize: st.size, mode: st.mode, close() {} };

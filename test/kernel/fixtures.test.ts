@@ -3,6 +3,9 @@
  * fixtures were generated from, the manifest, and the readelf captures made at build time.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { memorySource } from '../../src/bytes/source';
 import { parseElf } from '../../src/elf/file';
 import { allSymbols, loadSymbolTable } from '../../src/elf/symbols';
@@ -176,6 +179,20 @@ describe('files that are not patchable kernels', () => {
     expect(r.err).toMatch(message);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(fs.readFileSync(fixturePath(file)).equals(before)).toBe(true);
+  });
+
+  it('a gzip file that inflates past 512 MiB is refused before it is inflated whole', async () => {
+    const member = zlib.gzipSync(Buffer.alloc(64 << 20), { level: 9 }); // 64 MiB of zeros, about 64 KiB packed
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kpatch-bomb-')), 'netbsd.gz');
+    fs.writeFileSync(file, Buffer.concat(Array.from({ length: 9 }, () => member))); // gzip members concatenate
+    try {
+      const r = await runCli(['info', file]);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(`kpatch: cannot read ${file}: gzip data inflates past 512 MiB, no kernel is that large\n`);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
   });
 
   it('info on a stripped kernel still reports what it can', async () => {
