@@ -36,6 +36,8 @@ export interface KernelFile {
   /** Size of the file on disk. */
   readonly fileSize: number;
   readonly mode: number;
+  /** Identity and last change of the file when it was opened, to notice another writer before replacing it. */
+  readonly stat: { readonly dev: number; readonly ino: number; readonly size: number; readonly mtimeMs: number };
   close(): void;
 }
 
@@ -63,6 +65,8 @@ export function ioMessage(e: unknown): string {
   }
 }
 
+const identity = (st: fs.Stats) => ({ dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+
 /** Opens a kernel for reading: plain files are read on demand, gzip files are inflated whole. */
 export function openKernelFile(path: string): KernelFile {
   let fd: number;
@@ -88,7 +92,7 @@ export function openKernelFile(path: string): KernelFile {
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new KpatchError('IO', `cannot read ${path}: gzip data inflates past ${MAX_INFLATED >> 20} MiB, no kernel is that large`);
         throw new KpatchError('IO', `cannot read ${path}: corrupt gzip data (${(e as Error).message})`);
       }
-      return { path, source: memorySource(bytes), gzip: true, fileSize: st.size, mode: st.mode, close() {} };
+      return { path, source: memorySource(bytes), gzip: true, fileSize: st.size, mode: st.mode, stat: identity(st), close() {} };
     }
     const source = chunkedSource(st.size, (target, position) => fs.readSync(fd, target, 0, target.length, position));
     let open = true;
@@ -98,6 +102,7 @@ export function openKernelFile(path: string): KernelFile {
       gzip: false,
       fileSize: st.size,
       mode: st.mode,
+      stat: identity(st),
       close() {
         if (open) fs.closeSync(fd);
         open = false;

@@ -239,6 +239,25 @@ function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: rea
   return { size: w.length, readWritten: (into, position, length) => into.set(w.subarray(position, position + length)) };
 }
 
+/**
+ * Replacing the input: if another writer changed it since kpatch read it (a second kpatch, a cp in
+ * a pipeline), renaming our copy over it would silently undo that change. Refuse instead.
+ */
+function refuseIfChanged(input: KernelFile, output: string): void {
+  let now: fs.Stats;
+  try {
+    if (fs.realpathSync(input.path) !== path.resolve(output)) return; // -o: another file
+    now = fs.statSync(output);
+  } catch {
+    return; // the input is gone: nothing of anyone's to lose
+  }
+  const was = input.stat;
+  // A writer that replaced the file (a new inode) or rewrote it in place (size or time) came between.
+  if (now.dev !== was.dev || now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs) {
+    throw new KpatchError('PATCH_MISMATCH', `${output} changed while kpatch was patching it`, 'nothing was written; run kpatch again');
+  }
+}
+
 /** Writes `input` with `edits` applied to `output` (gzip when `gzip`), verified and atomic. */
 export function writePatched(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteOptions = {}): WriteResult {
   const dir = path.dirname(path.resolve(output));
@@ -252,6 +271,7 @@ export function writePatched(input: KernelFile, output: string, gzip: boolean, e
     const v = verifyImage(input.source, filled.size, filled.readWritten, edits, hooks.hash ?? true);
     fs.closeSync(fd!);
     fd = undefined;
+    refuseIfChanged(input, output);
     fs.renameSync(tmp, output);
     syncDir(dir);
     return { output, gzip, sha256Before: v.before, sha256After: v.after, bytesChanged: v.changed };

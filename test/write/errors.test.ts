@@ -172,3 +172,31 @@ describe('symlinks', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['kernel', 'netbsd', 'netbsd-SMOL-11.0']);
   });
 });
+
+describe('another writer', () => {
+  it('--in-place refuses to replace a kernel that changed after kpatch read it', () => {
+    const { openKernelFile } = require('../../src/cli/io') as typeof import('../../src/cli/io');
+    const { writePatched } = require('../../src/cli/write') as typeof import('../../src/cli/write');
+    const { inspectKernel, requireAutoconf } = require('../../src/netbsd/kernel') as typeof import('../../src/netbsd/kernel');
+    const { planOperations } = require('../../src/patch/plan') as typeof import('../../src/patch/plan');
+    const file = openKernelFile(input);
+    try {
+      const plan = planOperations(requireAutoconf(inspectKernel(file.source)), [{ verb: 'disable', selectors: ['vioif'] }], 'little');
+      // Another process replaces the kernel (a new file renamed over it, with a different byte)
+      // while kpatch is writing its copy. kpatch's verification still reads the file it opened.
+      const other = () => {
+        const b = fs.readFileSync(input);
+        b[0x3000 + 13 * 48 + 19] = 3;
+        fs.writeFileSync(`${input}.new`, b);
+        fs.renameSync(`${input}.new`, input);
+      };
+      expect(() => writePatched(file, input, false, plan.edits, { afterWrite: other })).toThrow(`${input} changed while kpatch was patching it`);
+    } finally {
+      file.close();
+    }
+    const b = fs.readFileSync(FIXTURE);
+    b[0x3000 + 13 * 48 + 19] = 3;
+    expect(fs.readFileSync(input).equals(b)).toBe(true); // the other writer's change survives
+    expect(temporaries(dir)).toEqual([]);
+  });
+});
