@@ -17,8 +17,21 @@ import { action, type Context } from '../context';
 import { ioMessage } from '../io';
 import { printWarnings, stylesFor, toJson } from '../render';
 
-// dist/cli/commands and src/cli/commands are both three levels below the package root.
-const CONFS_DIR = path.join(__dirname, '..', '..', '..', 'confs');
+/**
+ * The package's confs/ directory. Found by walking up from this module to kpatch's package.json,
+ * because the module sits at a different depth in the sources (src/cli/commands), the per-file
+ * build (dist/cli/commands) and the bundled bin (dist/cli).
+ */
+function confsDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'kpatch') return path.join(dir, 'confs');
+    } catch {
+      // no package.json here
+    }
+    if (path.dirname(dir) === dir) throw new KpatchError('IO', 'cannot find kpatch\'s confs/ directory', 'reinstall kpatch');
+  }
+}
 
 /** A SourceTree over a directory: reads files under it, never above it (paths come normalised from the core). */
 export function dirTree(root: string): SourceTree {
@@ -89,7 +102,7 @@ function registerGenerate(config: Command, ctx: Context): void {
     .addHelpText('after', '\nExamples:\n  kpatch config generate --arch amd64 > SMOL\n  kpatch config generate --arch i386 --standalone --without tslog -o SMOL386')
     .action(
       action(ctx, (opts) => {
-        const confs = dirTree(CONFS_DIR);
+        const confs = dirTree(confsDir());
         const g = generateConfig({ arch: opts.arch as Arch, profile: opts.profile, standalone: opts.standalone, with: opts.with, without: opts.without }, confs);
         printWarnings(ctx.io, g.notApplied.map((n) => `${n.feature} not applied on ${opts.arch}: ${n.reason}`));
         if (opts.output) writeText(opts.output, g.text);
