@@ -9,7 +9,7 @@ const warnings = (r: LintResult) => r.warnings.map((e) => `${e.file ?? r.file}:$
 
 describe('the corpus lints clean', () => {
   const corpus = (f: string) => ({ file: f, treePath: f, text: readFileSync(join(CORPUS_SYS, f), 'utf8') });
-  const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64', 'arch/amd64/conf/GENERIC', 'arch/amd64/conf/INSTALL', 'arch/i386/conf/GENERIC', 'arch/i386/conf/INSTALL', 'arch/evbppc/conf/WII', 'arch/sparc64/conf/GENERIC32'];
+  const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64', 'arch/amd64/conf/GENERIC', 'arch/amd64/conf/INSTALL', 'arch/i386/conf/GENERIC', 'arch/i386/conf/INSTALL', 'arch/evbppc/conf/WII', 'arch/sparc64/conf/GENERIC32', 'arch/sparc64/conf/GENERIC'];
   it.each(configs)('%s without --sys: no errors, no warnings', (f) => {
     const [r] = lint([corpus(f)]);
     expect([r.errors, r.warnings]).toEqual([[], []]);
@@ -31,6 +31,14 @@ describe('the corpus lints clean', () => {
     const [r] = lint([corpus('arch/amd64/conf/MODULAR')], { sys: dirTree(CORPUS_SYS) });
     expect(errors(r)).toEqual(['arch/amd64/conf/GENERIC:21:1: cannot open arch/amd64/conf/std.amd64 for reading']);
     expect(warnings(r)).toEqual(["arch/amd64/conf/MODULAR:7:1: already have options 'MODULAR'", "arch/amd64/conf/MODULAR:8:1: already have options 'MODULAR_DEFAULT_AUTOLOAD'"]);
+  });
+  it('sparc64 GENERIC against the corpus tree reads GENERIC32 and reports only the two std files the corpus lacks', () => {
+    const [r] = lint([corpus('arch/sparc64/conf/GENERIC')], { sys: dirTree(CORPUS_SYS) });
+    expect(errors(r)).toEqual([
+      'arch/sparc64/conf/GENERIC32:3:1: cannot open arch/sparc64/conf/std.sparc64 for reading',
+      'arch/sparc64/conf/GENERIC:25:1: cannot open arch/sparc64/conf/std.sparc64-64 for reading',
+    ]);
+    expect(warnings(r)).toEqual([]);
   });
   it('catches a real mistake in a corpus config: SMOL without the no lines of MICROVM.common', () => {
     const sys = dirTree(CORPUS_SYS);
