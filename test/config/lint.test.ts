@@ -32,10 +32,10 @@ describe('the corpus lints clean', () => {
     expect(errors(r)).toEqual(['arch/amd64/conf/GENERIC:21:1: cannot open arch/amd64/conf/std.amd64 for reading']);
     expect(warnings(r)).toEqual(["arch/amd64/conf/MODULAR:7:1: already have options 'MODULAR'", "arch/amd64/conf/MODULAR:8:1: already have options 'MODULAR_DEFAULT_AUTOLOAD'"]);
   });
-  // sparc64 GENERIC32 -> std.sparc64 (machine sparc64): complete in the corpus, so the
+  // sparc64 GENERIC -> GENERIC32 -> std.sparc64 (machine sparc64), then std.sparc64-64: complete in the corpus, so the
   // include-dependent checks (no lines, orphans at units such as le0 at ledma0 and wskbd0 at kbd0) ran; only the
   // definition files are missing.
-  it.each(['arch/sparc64/conf/GENERIC32'])('%s against the corpus tree: no errors, no warnings', (f) => {
+  it.each(['arch/sparc64/conf/GENERIC', 'arch/sparc64/conf/GENERIC32'])('%s against the corpus tree: no errors, no warnings', (f) => {
     const [r] = lint([corpus(f)], { sys: dirTree(CORPUS_SYS) });
     expect([errors(r), warnings(r)]).toEqual([[], []]);
     expect(r.notes).toEqual(['definition files not in the tree: conf/files, arch/sparc64/conf/files.sparc64; unknown devices and attachment attributes not checked']);
