@@ -9,7 +9,7 @@ const warnings = (r: LintResult) => r.warnings.map((e) => `${e.file ?? r.file}:$
 
 describe('the corpus lints clean', () => {
   const corpus = (f: string) => ({ file: f, treePath: f, text: readFileSync(join(CORPUS_SYS, f), 'utf8') });
-  const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64', 'arch/amd64/conf/GENERIC', 'arch/amd64/conf/INSTALL', 'arch/i386/conf/GENERIC', 'arch/i386/conf/INSTALL', 'arch/evbppc/conf/WII', 'arch/sparc64/conf/GENERIC32', 'arch/sparc64/conf/GENERIC', 'arch/sparc64/conf/INSTALL'];
+  const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64', 'arch/amd64/conf/GENERIC', 'arch/amd64/conf/INSTALL', 'arch/i386/conf/GENERIC', 'arch/i386/conf/INSTALL', 'arch/evbppc/conf/WII', 'arch/sparc64/conf/GENERIC32', 'arch/sparc64/conf/GENERIC', 'arch/sparc64/conf/INSTALL', 'arch/i386/conf/GENERIC.MP'];
   it.each(configs)('%s without --sys: no errors, no warnings', (f) => {
     const [r] = lint([corpus(f)]);
     expect([r.errors, r.warnings]).toEqual([[], []]);
@@ -43,6 +43,7 @@ describe('the corpus lints clean', () => {
     ['arch/sparc64/conf/INSTALL', 'dev/wscons/files.wscons, '],
     ['arch/i386/conf/GENERIC', 'arch/i386/conf/files.i386; '],
     ['arch/i386/conf/INSTALL', 'arch/i386/conf/files.i386; '],
+    ['arch/i386/conf/GENERIC.MP', 'arch/i386/conf/files.i386; '],
   ])('%s against the corpus tree: no errors, no warnings', (f, missing) => {
     const [r] = lint([corpus(f)], { sys: dirTree(CORPUS_SYS) });
     expect([errors(r), warnings(r)]).toEqual([[], []]);
