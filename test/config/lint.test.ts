@@ -9,7 +9,7 @@ const warnings = (r: LintResult) => r.warnings.map((e) => `${e.file ?? r.file}:$
 
 describe('the corpus lints clean', () => {
   const corpus = (f: string) => ({ file: f, treePath: f, text: readFileSync(join(CORPUS_SYS, f), 'utf8') });
-  const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64', 'arch/amd64/conf/GENERIC', 'arch/amd64/conf/INSTALL', 'arch/i386/conf/GENERIC', 'arch/i386/conf/INSTALL', 'arch/evbppc/conf/WII', 'arch/sparc64/conf/GENERIC32', 'arch/sparc64/conf/GENERIC', 'arch/sparc64/conf/INSTALL', 'arch/i386/conf/GENERIC.MP'];
+  const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64', 'arch/amd64/conf/GENERIC', 'arch/amd64/conf/INSTALL', 'arch/i386/conf/GENERIC', 'arch/i386/conf/INSTALL', 'arch/evbppc/conf/WII', 'arch/sparc64/conf/GENERIC32', 'arch/sparc64/conf/GENERIC', 'arch/sparc64/conf/INSTALL', 'arch/i386/conf/GENERIC.MP', 'arch/i386/conf/GENERIC.NOACPI'];
   it.each(configs)('%s without --sys: no errors, no warnings', (f) => {
     const [r] = lint([corpus(f)]);
     expect([r.errors, r.warnings]).toEqual([[], []]);
@@ -51,6 +51,16 @@ describe('the corpus lints clean', () => {
     expect(r.notes[0].startsWith(`definition files not in the tree: conf/files, ${missing}`)).toBe(true);
     expect(r.notes[0]).not.toContain('files.sparc64');
     expect(r.notes[0].endsWith('; unknown devices and attachment attributes not checked')).toBe(true);
+  });
+  it('i386 GENERIC.NOACPI (2008) against the 1999 GENERIC of the corpus: its no lines match nothing, as config(1) says', () => {
+    // deldevi / undo_option in usr.bin/config: an instance never configured is an error, an option never set a warning.
+    const [r] = lint([corpus('arch/i386/conf/GENERIC.NOACPI')], { sys: dirTree(CORPUS_SYS) });
+    expect(errors(r)).toEqual(["arch/i386/conf/GENERIC.NOACPI:12:1: 'acpi0' at 'mainbus0' not found", "arch/i386/conf/GENERIC.NOACPI:13:1: 'ioapic*' at 'mainbus?' not found"]);
+    expect(warnings(r)).toEqual([
+      "arch/i386/conf/GENERIC.NOACPI:15:1: options 'MULTIPROCESSOR' is not defined",
+      "arch/i386/conf/GENERIC.NOACPI:16:1: options 'MPBIOS' is not defined",
+      "arch/i386/conf/GENERIC.NOACPI:17:1: options 'APM_NO_IDLE' is not defined",
+    ]);
   });
   it('catches a real mistake in a corpus config: SMOL without the no lines of MICROVM.common', () => {
     const sys = dirTree(CORPUS_SYS);
