@@ -124,23 +124,43 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
           break;
         }
         const dev = s.device!;
-        const before = model.instances.length;
-        const keep = model.instances.filter((i) => {
-          const devMatch = dev.unit === undefined ? i.device.name === dev.name : sameRef(i.device, dev);
-          return !(devMatch && (s.parent === undefined || sameRef(i.parent, s.parent)));
-        });
-        model.instances.splice(0, model.instances.length, ...keep);
-        if (keep.length === before) {
-          missing(s, s.parent ? `'${formatDeviceRef(dev)}' at '${formatDeviceRef(s.parent)}' not found` : `unknown instance ${formatDeviceRef(dev)}`);
-        } else if (!model.instances.some((i) => i.device.name === dev.name)) model.removed.add(dev.name);
+        if (s.parent) {
+          // config(1)'s deldevi (usr.bin/config sem.c): an instance name never configured is "`X' not defined";
+          // otherwise the first line of that name at exactly that parent is removed (one, not all), else "not found".
+          if (!model.instances.some((i) => sameRef(i.device, dev))) {
+            missing(s, `'${formatDeviceRef(dev)}' not defined`);
+            break;
+          }
+          const at = model.instances.findIndex((i) => sameRef(i.device, dev) && sameRef(i.parent, s.parent!));
+          if (at < 0) {
+            missing(s, `'${formatDeviceRef(dev)}' at '${formatDeviceRef(s.parent)}' not found`);
+            break;
+          }
+          model.instances.splice(at, 1);
+        } else {
+          // deldev: `no foo0` / `no foo*` removes every line of that instance name ("unknown instance" if none);
+          // `no foo` removes every instance of the device foo and is silent when there is none (config(1) only
+          // complains when foo is not a defined device, which needs the definitions).
+          const before = model.instances.length;
+          const keep = model.instances.filter((i) => !(dev.unit === undefined ? i.device.name === dev.name : sameRef(i.device, dev)));
+          model.instances.splice(0, model.instances.length, ...keep);
+          if (keep.length === before) {
+            if (dev.unit !== undefined) missing(s, `unknown instance ${formatDeviceRef(dev)}`);
+            break;
+          }
+        }
+        if (!model.instances.some((i) => i.device.name === dev.name)) model.removed.add(dev.name);
         break;
       }
       case 'no-device-at': {
-        const before = model.instances.length;
-        const gone = model.instances.filter((i) => sameRef(i.parent, s.parent!));
+        // config(1)'s deldeva: `no device at isa?` / `at isa0` removes the lines at exactly that parent, `at isa`
+        // every line at any unit of isa. Nothing matching is not an error (only an unknown isa is, which needs the
+        // definitions).
+        const p = s.parent!;
+        const atParent = (i: Instance) => (p !== 'root' && p.unit === undefined ? i.parent !== 'root' && i.parent.name === p.name : sameRef(i.parent, p));
+        const gone = model.instances.filter(atParent);
         for (const g of gone) model.removed.add(g.device.name);
-        model.instances.splice(0, before, ...model.instances.filter((i) => !sameRef(i.parent, s.parent!)));
-        if (gone.length === 0) missing(s, `nothing attached at '${formatDeviceRef(s.parent!)}'`);
+        model.instances.splice(0, model.instances.length, ...model.instances.filter((i) => !atParent(i)));
         break;
       }
     }
