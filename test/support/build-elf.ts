@@ -7,6 +7,7 @@
  * File layout: ELF header, program headers, section contents in the given order, .symtab,
  * .strtab, .shstrtab, section headers. `build` returns the bytes and where everything went.
  */
+import type { Section } from '../../src/elf/file';
 
 export type Endian = 'little' | 'big';
 export type ElfClass = 32 | 64;
@@ -95,20 +96,8 @@ export interface ElfSpec {
   readonly padSections?: number;
 }
 
-/** Where a section went: the fields parseElf should report. */
-export interface BuiltSection {
-  readonly index: number;
-  readonly name: string;
-  readonly type: number;
-  readonly flags: bigint;
-  readonly addr: bigint;
-  readonly offset: number;
-  readonly size: number;
-  readonly link: number;
-  readonly info: number;
-  readonly addralign: number;
-  readonly entsize: number;
-}
+/** Where a section went: the fields parseElf should report (the reader's own record type, so the two cannot drift). */
+export type BuiltSection = Section;
 
 /** A program header as written. */
 export interface BuiltSegment {
