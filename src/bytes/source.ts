@@ -51,21 +51,6 @@ export type ReadAt = (target: Uint8Array, position: number) => number;
  */
 export function chunkedSource(size: number, readAt: ReadAt, chunkSize = 64 * 1024): ByteSource {
   const chunks = new Map<number, Uint8Array>();
-  const chunk = (index: number): Uint8Array => {
-    let data = chunks.get(index);
-    if (!data) {
-      const start = index * chunkSize;
-      data = new Uint8Array(Math.min(chunkSize, size - start));
-      let done = 0;
-      while (done < data.length) {
-        const n = readAt(data.subarray(done), start + done);
-        if (n <= 0) throw new FormatError(start + done, 'file shrank while reading');
-        done += n;
-      }
-      chunks.set(index, data);
-    }
-    return data;
-  };
   const readFully = (target: Uint8Array, offset: number): void => {
     let done = 0;
     while (done < target.length) {
@@ -73,6 +58,16 @@ export function chunkedSource(size: number, readAt: ReadAt, chunkSize = 64 * 102
       if (n <= 0) throw new FormatError(offset + done, 'file shrank while reading');
       done += n;
     }
+  };
+  const chunk = (index: number): Uint8Array => {
+    let data = chunks.get(index);
+    if (!data) {
+      const start = index * chunkSize;
+      data = new Uint8Array(Math.min(chunkSize, size - start));
+      readFully(data, start);
+      chunks.set(index, data);
+    }
+    return data;
   };
   return {
     size,

@@ -7,7 +7,7 @@
  * File layout: ELF header, program headers, section contents in the given order, .symtab,
  * .strtab, .shstrtab, section headers. `build` returns the bytes and where everything went.
  */
-import type { Section } from '../../src/elf/file';
+import type { Section, Segment } from '../../src/elf/file';
 
 export type Endian = 'little' | 'big';
 export type ElfClass = 32 | 64;
@@ -99,18 +99,8 @@ export interface ElfSpec {
 /** Where a section went: the fields parseElf should report (the reader's own record type, so the two cannot drift). */
 export type BuiltSection = Section;
 
-/** A program header as written. */
-export interface BuiltSegment {
-  readonly index: number;
-  readonly type: number;
-  readonly flags: number;
-  readonly offset: number;
-  readonly vaddr: bigint;
-  readonly paddr: bigint;
-  readonly filesz: number;
-  readonly memsz: number;
-  readonly align: number;
-}
+/** A program header as written (the reader's own record type). */
+export type BuiltSegment = Segment;
 
 /** A symbol as written (index in .symtab; shndx resolved). */
 export interface BuiltSymbol {
