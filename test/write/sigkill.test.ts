@@ -15,7 +15,7 @@ import * as zlib from 'node:zlib';
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'netbsd-amd64');
-const KILLS = Number(process.env.KPATCH_KILLS ?? 60); // per mode; 4 modes
+const KILLS = Number(process.env.KPATCH_KILLS ?? 60); // kills per mode; 4 modes
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const shaFile = (f: string) => (fs.existsSync(f) ? sha(fs.readFileSync(f)) : 'absent');
 const temporaries = (dir: string) => fs.readdirSync(dir).filter((f) => f.includes('.kpatch-'));
@@ -87,14 +87,21 @@ describe('SIGKILL during writes', () => {
     const newTarget = shaFile(path.join(ref, mode.target));
     const span = clean.ms;
 
-    const outcomes = { old: 0, new: 0, leftovers: 0, killed: 0 };
-    // two lanes at a time (2 cores), each in its own directory
+    // Kill moments are drawn from [0, the time an uninterrupted write takes], re-measured as runs
+    // complete (a loaded machine writes slower, a warm one faster). Runs go on until KILLS of them
+    // were really killed (a kill that lands after the process exited proves nothing), at most
+    // 4 x KILLS runs.
+    const outcomes = { runs: 0, old: 0, new: 0, leftovers: 0, killed: 0 };
+    const finished: number[] = [span];
+    const window = () => [...finished].sort((a, b) => a - b)[finished.length >> 1];
     const lane = async (k: number) => {
       const dir = path.join(work, `${mode.name.replace(/\W+/g, '_')}-${k}`);
-      for (let i = k; i < KILLS; i += 2) {
+      while (outcomes.killed < KILLS && outcomes.runs < 4 * KILLS) {
+        outcomes.runs++;
         const before = setUp(dir, mode);
-        const r = await runOnce(dir, mode, Math.random() * span * 1.2);
+        const r = await runOnce(dir, mode, Math.random() * window());
         if (r.signal === 'SIGKILL') outcomes.killed++;
+        else finished.push(r.ms);
         const after = shaFile(path.join(dir, mode.target));
         expect([before.oldTarget, newTarget]).toContain(after);
         if (after === newTarget) outcomes.new++;
@@ -108,9 +115,11 @@ describe('SIGKILL during writes', () => {
       expect(temporaries(dir)).toEqual([]);
       expect(shaFile(path.join(dir, mode.target))).toBe(newTarget);
     };
+    // two lanes at a time (2 cores), each in its own directory
     await Promise.all([lane(0), lane(1)]);
     // eslint-disable-next-line no-console
-    console.log(`${mode.name}: ${KILLS} runs (write ${span} ms), ${outcomes.killed} killed; target old ${outcomes.old}, new ${outcomes.new}; a temporary present after ${outcomes.leftovers}`);
-    expect(outcomes.killed).toBeGreaterThan(KILLS / 2);
+    console.log(`${mode.name}: ${outcomes.runs} runs (write ${span} ms at first, ${window()} ms median), ${outcomes.killed} killed; target old ${outcomes.old}, new ${outcomes.new}; a temporary present after ${outcomes.leftovers}`);
+    expect(outcomes.killed).toBeGreaterThanOrEqual(KILLS); // the test had the power it claims
+    expect(outcomes.leftovers).toBeGreaterThan(0); // some kills landed mid-write, with a temporary on disk
   }, 120_000);
 });
