@@ -44,9 +44,11 @@ export class ByteView {
     return offset >= this.base && offset + length <= this.end;
   }
 
+  /** The index in `bytes` of `length` bytes at file offset `offset`, or a FormatError (inlined: every read runs it). */
   private at(offset: number, length: number, what: string): number {
-    if (!this.contains(offset, length)) throw new FormatError(offset, `${what} past end of data`);
-    return offset - this.base;
+    const i = offset - this.base;
+    if (i < 0 || i + length > this.bytes.length) throw new FormatError(offset, `${what} past end of data`);
+    return i;
   }
 
   /** Reads an unsigned byte. */

@@ -109,6 +109,16 @@ function nameOffsets(strings: Uint8Array, name: string): Set<number> {
  * name counts, not only those after a NUL, because linkers may share a name with the tail of a longer one.
  */
 export function findSymbol(file: ElfFile, table: SymbolTable, name: string): ElfSymbol | undefined {
+  let found = lookups.get(table);
+  if (!found) lookups.set(table, (found = new Map()));
+  if (!found.has(name)) found.set(name, searchSymbol(file, table, name));
+  return found.get(name);
+}
+
+/** Answers of findSymbol per table: kernel checks and the autoconf reader ask for the same names (symbols are immutable). */
+const lookups = new WeakMap<SymbolTable, Map<string, ElfSymbol | undefined>>();
+
+function searchSymbol(file: ElfFile, table: SymbolTable, name: string): ElfSymbol | undefined {
   const offsets = nameOffsets(table.strings, name);
   if (offsets.size === 0) return undefined;
   const entries = Buffer.from(table.entries.buffer, table.entries.byteOffset, table.count * table.entsize);

@@ -5,10 +5,10 @@
  * Missing optional tables degrade to warnings (OpenBSD config's check_int); a missing or
  * inconsistent `cfdata` is an error.
  */
-import type { ByteView } from '../bytes/view';
-import { lookupAddress } from '../elf/address';
+import { type ByteView, latin1 } from '../bytes/view';
+import { IN_BSS, lookupAddress, mapAddress } from '../elf/address';
 import type { ElfFile } from '../elf/file';
-import { readCString, viewAt } from '../elf/file';
+import { viewAt } from '../elf/file';
 import { type ElfSymbol, findSymbol, type SymbolTable } from '../elf/symbols';
 import type { Target } from '../elf/target';
 import { FormatError, KpatchError } from '../errors';
@@ -127,7 +127,6 @@ export function visible(s: string): string {
 /** Reads pointers and strings of one kernel, caching strings by address. */
 class Reader {
   private readonly strings = new Map<bigint, string>();
-  private readonly views = new Map<string, ByteView>();
   private readonly pages = new Map<number, ByteView>();
   constructor(
     readonly file: ElfFile,
@@ -136,9 +135,9 @@ class Reader {
 
   /** File offset of `length` bytes at `va`, or a FormatError naming the field at `at`. */
   offsetOf(va: bigint, length: number, what: string, at: number): number {
-    const r = lookupAddress(this.file, va, length);
-    if (r.ok) return r.offset;
-    throw new FormatError(at, `${what} points ${r.reason === 'bss' ? 'into .bss' : 'outside the file'}`, va);
+    const offset = mapAddress(this.file, va, length);
+    if (offset >= 0) return offset;
+    throw new FormatError(at, `${what} points ${offset === IN_BSS ? 'into .bss' : 'outside the file'}`, va);
   }
 
   /**
@@ -148,45 +147,54 @@ class Reader {
   string(va: bigint, what: string, at: number): string {
     let s = this.strings.get(va);
     if (s === undefined) {
-      s = visible(readCString(this.file, this.offsetOf(va, 1, what, at), what, MAX_NAME));
+      const offset = this.offsetOf(va, 1, what, at);
+      const bytes = this.file.source.read(offset, Math.min(MAX_NAME, this.file.source.size - offset));
+      // One pass finds the NUL and whether every byte is printable (names always are).
+      let printable = true;
+      let nul = -1;
+      for (let i = 0; i < bytes.length; i++) {
+        const b = bytes[i];
+        if (b === 0) {
+          nul = i;
+          break;
+        }
+        if (b < 0x20 || b > 0x7e) printable = false;
+      }
+      if (nul < 0) throw new FormatError(offset, `unterminated ${what}`);
+      s = latin1(bytes.subarray(0, nul));
+      if (!printable) s = visible(s);
       this.strings.set(va, s);
     }
     return s;
   }
 
   /**
-   * Reads `count` ints at `va` through a cached 64 KiB page view (the same pages the chunked file
-   * source keeps), so the thousand cf_loc runs of GENERIC cost no view allocation each.
+   * A view that holds `length` bytes at file offset `offset`: the cached 64 KiB page they lie in
+   * (the same pages the chunked file source keeps), so the thousands of small structures of a
+   * GENERIC kernel (cfdriver, cfparent, cf_loc runs) cost no allocation each. ByteView reads take
+   * file offsets, so callers read fields at `offset + field.offset` whichever view they get.
    */
+  bytesAt(offset: number, length: number): ByteView {
+    const index = Math.floor(offset / PAGE);
+    if (offset + length > (index + 1) * PAGE) return viewAt(this.file, offset, length, this.target.model);
+    let page = this.pages.get(index);
+    if (!page) {
+      const start = index * PAGE;
+      page = viewAt(this.file, start, Math.min(PAGE, this.file.source.size - start), this.target.model);
+      this.pages.set(index, page);
+    }
+    if (offset + length > page.end) return viewAt(this.file, offset, length, this.target.model); // past end: viewAt says so
+    return page;
+  }
+
+  /** Reads `count` ints at `va`. */
   i32s(va: bigint, count: number, what: string, at: number): number[] {
     if (count === 0) return [];
     const offset = this.offsetOf(va, count * 4, what, at);
-    const index = Math.floor(offset / PAGE);
-    const fits = offset + count * 4 <= (index + 1) * PAGE;
-    let v: ByteView;
-    if (fits) {
-      let page = this.pages.get(index);
-      if (!page) {
-        const start = index * PAGE;
-        page = viewAt(this.file, start, Math.min(PAGE, this.file.source.size - start), this.target.model);
-        this.pages.set(index, page);
-      }
-      v = page;
-    } else v = viewAt(this.file, offset, count * 4, this.target.model);
+    const v = this.bytesAt(offset, count * 4);
     const out = new Array<number>(count);
     for (let k = 0; k < count; k++) out[k] = v.i32(offset + k * 4, what);
     return out;
-  }
-
-  /** A view of `length` bytes at `va`; shared structures (parent specs, attributes) are read once. */
-  view(va: bigint, length: number, what: string, at: number): ByteView {
-    const key = `${va}:${length}`;
-    let v = this.views.get(key);
-    if (!v) {
-      v = viewAt(this.file, this.offsetOf(va, length, what, at), length, this.target.model);
-      this.views.set(key, v);
-    }
-    return v;
   }
 }
 
@@ -257,18 +265,20 @@ function readDrivers(r: Reader, symtab: SymbolTable, layouts: AutoconfLayouts, w
   const ptr = r.target.model.ptr;
   const max = sym.size > 0n ? Number(sym.size) / ptr : 10_000;
   const drivers: CfDriver[] = [];
-  const list = r.view(sym.value, Math.min(max, 10_000) * ptr, 'cfdriver_list_initial', 0);
+  const listLength = Math.min(max, 10_000) * ptr;
+  const list = viewAt(r.file, r.offsetOf(sym.value, listLength, 'cfdriver_list_initial', 0), listLength, r.target.model);
   const cd = layouts.cfdriver;
   for (let i = 0; ; i++) {
     const at = list.base + i * ptr;
     if (i >= max || !list.contains(at, ptr)) throw new FormatError(list.base, 'cfdriver_list_initial has no NULL terminator');
     const p = list.word(at, 'cfdriver pointer');
     if (p === 0n) break;
-    const v = r.view(p, cd.size, 'cfdriver pointer', at);
-    const name = r.string(v.word(v.base + cd.fields.name.offset), 'cd_name', v.base + cd.fields.name.offset);
-    const attrsPtr = v.word(v.base + cd.fields.attrs.offset);
-    const attrs = attrsPtr === 0n ? [] : readAttrs(r, attrsPtr, layouts, v.base + cd.fields.attrs.offset);
-    drivers.push({ name, class: v.u32(v.base + cd.fields.class.offset), attrs });
+    const o = r.offsetOf(p, cd.size, 'cfdriver pointer', at);
+    const v = r.bytesAt(o, cd.size);
+    const name = r.string(v.word(o + cd.fields.name.offset), 'cd_name', o + cd.fields.name.offset);
+    const attrsPtr = v.word(o + cd.fields.attrs.offset);
+    const attrs = attrsPtr === 0n ? [] : readAttrs(r, attrsPtr, layouts, o + cd.fields.attrs.offset);
+    drivers.push({ name, class: v.u32(o + cd.fields.class.offset), attrs });
   }
   return drivers;
 }
@@ -278,19 +288,21 @@ function readAttrs(r: Reader, va: bigint, layouts: AutoconfLayouts, at: number):
   const out: InterfaceAttribute[] = [];
   for (let i = 0; ; i++) {
     if (i > 64) throw new FormatError(at, 'cd_attrs has no NULL terminator');
-    const slot = r.view(va + BigInt(i * ptr), ptr, 'cd_attrs', at);
-    const p = slot.word(slot.base);
+    const so = r.offsetOf(va + BigInt(i * ptr), ptr, 'cd_attrs', at);
+    const p = r.bytesAt(so, ptr).word(so);
     if (p === 0n) return out;
     const ci = layouts.cfiattrdata;
-    const h = r.view(p, ci.size, 'cfiattrdata pointer', slot.base);
-    const name = r.string(h.word(h.base + ci.fields.name.offset), 'ci_name', h.base);
-    const loclen = h.i32(h.base + ci.fields.loclen.offset);
-    if (loclen < 0 || loclen > 32) throw new FormatError(h.base + ci.fields.loclen.offset, 'bad ci_loclen', loclen);
+    const ho = r.offsetOf(p, ci.size, 'cfiattrdata pointer', so);
+    const h = r.bytesAt(ho, ci.size);
+    const name = r.string(h.word(ho + ci.fields.name.offset), 'ci_name', ho);
+    const loclen = h.i32(ho + ci.fields.loclen.offset);
+    if (loclen < 0 || loclen > 32) throw new FormatError(ho + ci.fields.loclen.offset, 'bad ci_loclen', loclen);
     const ld = layouts.cflocdesc;
-    const descs = loclen === 0 ? undefined : r.view(p + BigInt(layouts.locdescStart), loclen * ld.size, 'ci_locdesc', h.base);
     const locators: LocatorDesc[] = [];
+    const dso = loclen === 0 ? 0 : r.offsetOf(p + BigInt(layouts.locdescStart), loclen * ld.size, 'ci_locdesc', ho);
+    const descs = loclen === 0 ? undefined : r.bytesAt(dso, loclen * ld.size);
     for (let k = 0; k < loclen && descs; k++) {
-      const d = descs.base + k * ld.size;
+      const d = dso + k * ld.size;
       const defaultPtr = descs.word(d + ld.fields.defaultstr.offset);
       locators.push({
         name: r.string(descs.word(d + ld.fields.name.offset), 'cld_name', d),
@@ -309,7 +321,8 @@ function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: stri
     return null;
   }
   const max = sym.size > 0n ? Number(sym.size) / 2 : count + 1;
-  const v = r.view(sym.value, Math.min(max, count + 1) * 2, 'cfroots', 0);
+  const length = Math.min(max, count + 1) * 2;
+  const v = viewAt(r.file, r.offsetOf(sym.value, length, 'cfroots', 0), length, r.target.model);
   const roots: number[] = [];
   for (let i = 0; i < Math.min(max, count + 1); i++) {
     const idx = v.i16(v.base + i * 2);
@@ -368,12 +381,13 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
       parent = parents.get(pspec) ?? null;
       if (!parent) {
         const P = layouts.cfparent;
-        const pv = r.view(pspec, P.size, 'cf_pspec', at + L.pspec.offset);
-        const parentPtr = pv.word(pv.base + P.fields.parent.offset);
+        const po = r.offsetOf(pspec, P.size, 'cf_pspec', at + L.pspec.offset);
+        const pv = r.bytesAt(po, P.size);
+        const parentPtr = pv.word(po + P.fields.parent.offset);
         parent = {
-          iattr: r.string(pv.word(pv.base + P.fields.iattr.offset), 'cfp_iattr', pv.base),
-          driver: parentPtr === 0n ? null : r.string(parentPtr, 'cfp_parent', pv.base + P.fields.parent.offset),
-          unit: pv.i32(pv.base + P.fields.unit.offset),
+          iattr: r.string(pv.word(po + P.fields.iattr.offset), 'cfp_iattr', po),
+          driver: parentPtr === 0n ? null : r.string(parentPtr, 'cfp_parent', po + P.fields.parent.offset),
+          unit: pv.i32(po + P.fields.unit.offset),
         };
         parents.set(pspec, parent);
       }
