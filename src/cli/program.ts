@@ -1,7 +1,7 @@
-#!/usr/bin/env node
 /**
  * kpatch's command line: one commander program, one error handler, one place that sets the exit
- * status. Commands live in ./commands, one per file; each returns its exit code.
+ * status. Commands live in ./commands, one per file; each returns its exit code. The `kpatch`
+ * binary (main.ts) runs this file bundled into dist/cli/kpatch.js.
  * Exit status: 0 done, 1 a negative answer (nothing found, check failed), 2 bad usage or bad input.
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
@@ -84,7 +84,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs kpatch as the process: argv from the command line, the real streams, the exit status set. */
+export function main(): void {
   // `kpatch list k | head` closes the pipe early: that is not an error worth a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
@@ -94,3 +95,6 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+
+// `node dist/cli/kpatch.js` (the bundle) and `node dist/cli/program.js` run it too; main.js loads it with the code cache.
+if (require.main === module) main();

@@ -2,7 +2,7 @@
  * `kpatch check` at the edge: exit status 0/1/2, JSON on stdout only, and the usage error.
  */
 import * as path from 'node:path';
-import { run } from '../../src/cli/main';
+import { run } from '../../src/cli/program';
 import type { Io } from '../../src/cli/io';
 import { FIXTURES, manifest } from '../support/fixtures';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { run } from '../../src/cli/main';
+import { run } from '../../src/cli/program';
 import type { Io } from '../../src/cli/io';
 import { buildKernel } from '../support/build-kernel';
 import { MICROVM } from '../support/tables';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { run } from '../../src/cli/main';
+import { run } from '../../src/cli/program';
 import { CORPUS_SYS } from './support';
 
 async function kpatch(...argv: string[]) {

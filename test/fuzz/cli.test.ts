@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { run } from '../../src/cli/main';
+import { run } from '../../src/cli/program';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const engine = require('./engine') as typeof import('./engine');

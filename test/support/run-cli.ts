@@ -1,7 +1,7 @@
 /**
  * Runs the kpatch CLI in-process with captured streams.
  */
-import { run } from '../../src/cli/main';
+import { run } from '../../src/cli/program';
 import type { Io } from '../../src/cli/io';
 
 export interface CliResult {
