@@ -122,5 +122,12 @@ export function encodeUint(value: number | bigint, size: 1 | 2 | 4 | 8, endian: 
 
 /** Formats bytes as lowercase hex, two digits a byte, no separators. */
 export function toHex(bytes: Uint8Array): string {
+  // State bytes are 1 or 2 bytes long and a keep prints 1,400 of them: no Buffer for those.
+  if (bytes.length <= 8) {
+    let s = '';
+    for (const b of bytes) s += HEX[b];
+    return s;
+  }
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
