@@ -187,13 +187,18 @@ class Reader {
     return page;
   }
 
-  /** Reads `count` ints at `va`. */
-  i32s(va: bigint, count: number, what: string, at: number): number[] {
+  /** Reads the locator values at `va` (a `cf_loc` run), named by the parent attribute's descriptions. */
+  locators(va: bigint, descs: readonly LocatorDesc[], what: string, at: number): Locator[] {
+    const count = descs.length;
     if (count === 0) return [];
     const offset = this.offsetOf(va, count * 4, what, at);
     const v = this.bytesAt(offset, count * 4);
-    const out = new Array<number>(count);
-    for (let k = 0; k < count; k++) out[k] = v.i32(offset + k * 4, what);
+    const out = new Array<Locator>(count);
+    for (let k = 0; k < count; k++) {
+      const d = descs[k];
+      const value = v.i32(offset + k * 4, what);
+      out[k] = { name: d.name, value, wildcard: d.defaultString !== null && value === d.default };
+    }
     return out;
   }
 }
@@ -397,8 +402,7 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
     if (loc !== 0n && parent) {
       const ia = iattrs.get(parent.iattr);
       if (ia) {
-        const values = r.i32s(loc, ia.locators.length, 'cf_loc', at + L.loc.offset);
-        locators = ia.locators.map((d, k) => ({ name: d.name, value: values[k], wildcard: d.defaultString !== null && values[k] === d.default }));
+        locators = r.locators(loc, ia.locators, 'cf_loc', at + L.loc.offset);
       } else if (drivers) unknownIattrs.add(parent.iattr);
     }
     entries.push({
