@@ -210,8 +210,9 @@ function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: rea
       for (const e of span.edits) bytes.set(e.after, e.offset - span.start);
       writeFully(fd, bytes, span.start);
     }
-    fs.fsyncSync(fd);
+    // The mode first, then fsync: the mode is inode metadata, and it must be on disk with the data before the rename.
     fs.fchmodSync(fd, input.mode & 0o7777);
+    fs.fsyncSync(fd);
     hooks.afterWrite?.(tmp);
     const size = fs.fstatSync(fd).size;
     return { size, readWritten: (into, position, length) => readFully(fd, into, position, length) };
@@ -223,8 +224,8 @@ function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: rea
   const fd = fs.openSync(tmp, 'wx', 0o600);
   opened(fd);
   writeFully(fd, bytes, null);
-  fs.fsyncSync(fd);
   fs.fchmodSync(fd, input.mode & 0o7777);
+  fs.fsyncSync(fd);
   hooks.afterWrite?.(tmp);
   // Re-read what is on disk, not what we meant to write.
   let written: Uint8Array = fs.readFileSync(tmp);
