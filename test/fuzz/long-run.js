@@ -27,7 +27,7 @@ function parseArgs(argv) {
 
 async function main() {
 	const o = parseArgs(process.argv.slice(2));
-	const { run } = require(path.join(ROOT, 'dist/cli/main.js'));
+	const { run } = require(path.join(ROOT, 'dist/cli/kpatch.js')); // the bundled program the kpatch binary runs
 	const dir = engine.scratch();
 	const inputs = engine.fixtures(path.join(ROOT, 'test/fixtures'));
 	const sysDir = path.join(ROOT, 'test/corpus/sys');
