@@ -6,7 +6,7 @@
 import type { ConfigFile, Statement, StatementKind } from './ast';
 import { loadDefinitions, type Definitions } from './defs';
 import { ConfigError } from './errors';
-import { evaluate, instanceName, type ConfigModel, type Instance } from './model';
+import { evaluate, instanceName, type ConfigModel } from './model';
 import { parseConfig } from './parser';
 import { walkConfig, type Issue, type SourceTree } from './resolve';
 
@@ -90,7 +90,6 @@ function lintOne(input: LintInput, opts: LintOptions): LintResult {
   if (complete && model.machine && model.configs.size === 0) {
     add({ severity: 'error', file: input.file, line: 1, column: 1, message: `${input.file} has no configurations!` });
   }
-  duplicateInstances(model).forEach(add);
   if (defs) {
     checkAgainstDefinitions(model, walk.statements.map((r) => r.stmt), defs, complete).forEach(add);
     if (defs.missing.length > 0) {
@@ -110,18 +109,6 @@ const SELECTION_KINDS: ReadonlySet<StatementKind> = new Set(['machine', 'options
 function isDefinitionFile(file: ConfigFile): boolean {
   const own = file.nodes.filter((n): n is Statement => n.type === 'statement');
   return own.some((s) => DEFINITION_KINDS.has(s.kind)) && !own.some((s) => SELECTION_KINDS.has(s.kind));
-}
-
-function duplicateInstances(model: ConfigModel): Issue[] {
-  const seen = new Map<string, Instance>();
-  const out: Issue[] = [];
-  for (const i of model.instances) {
-    const key = `${instanceName(i)} ${i.locators.map((l) => `${l.name} ${l.value}`).join(' ')}`;
-    const prev = seen.get(key);
-    if (prev) out.push({ severity: 'warning', ...i.at, message: `duplicate instance '${instanceName(i)}' (also at ${prev.at.file}:${prev.at.line})` });
-    else seen.set(key, i);
-  }
-  return out;
 }
 
 /** Attributes an instance's device carries (its own name counts: `at pv?` may name the device pv). */
