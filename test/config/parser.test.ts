@@ -92,6 +92,10 @@ describe('malformed configs report file:line:column', () => {
     ['ident "abc\n', 'T:1:11: expected closing quote, found end of line'],
     ['pseudo-device\n', 'T:1:14: expected a pseudo-device name, found end of line'],
     ['config netbsd root ? type ?\n', "T:1:20: expected 'on', found '?'"],
+    // Forms of 1996-1999 configs (alpha GENERIC 1.23, pmax GENERIC 1.55) that today's config(1) rejects too: gram.y's
+    // root_spec needs `root` (there is no `swap`), and scan.l returns "COMPAT_43" as a QSTRING where `option` takes a WORD.
+    ['config\t\tnetbsd\tswap generic\n', "T:1:16: expected 'root', found 'swap'"],
+    ['options \t"COMPAT_43"\n', 'T:1:10: expected an option name, found \'"COMPAT_43"\''],
     ['cpu* at mainbus? apid\n', "T:1:22: expected a locator value or '?', found end of line"],
     ['options\tA\n\nendif\n', 'T:3:1: mismatched endif'],
     ['\nifdef pv\noptions A\n', 'T:2:1: reached EOF while looking for endif'],
