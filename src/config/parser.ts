@@ -230,7 +230,7 @@ function parseBody(c: Cursor, negated: boolean): { kind: StatementKind; fields: 
       const name = c.word('a kernel name');
       if (negated) return (c.end(), simple('config', { name }));
       c.keyword('root');
-      c.keyword('on');
+      optionalOn(c);
       const args = ['root', 'on', ...configSpec(c)];
       if (c.isWord('type')) {
         c.next();
@@ -238,7 +238,7 @@ function parseBody(c: Cursor, negated: boolean): { kind: StatementKind; fields: 
       }
       if (c.isWord('dumps')) {
         c.next();
-        c.keyword('on');
+        optionalOn(c);
         args.push('dumps', 'on', ...configSpec(c));
       }
       c.end();
@@ -352,6 +352,11 @@ function parseBody(c: Cursor, negated: boolean): { kind: StatementKind; fields: 
     return simple(kw as StatementKind, { name, iface, attrs });
   }
   return instance(c, negated);
+}
+
+/** gram.y's on_opt: `root ?` is `root on ?`, and `dumps sd0b` is `dumps on sd0b`; args keep the `on`. */
+function optionalOn(c: Cursor): void {
+  if (c.isWord('on')) c.next();
 }
 
 /** `?`, a device, or `major N minor M` after `root on` / `dumps on`. */

@@ -35,6 +35,13 @@ describe('statements', () => {
     expect(one('virtio* at pv?').parent).toEqual({ name: 'pv', unit: '?' });
     expect(one('mainbus0 at root').parent).toBe('root');
   });
+  // Regression: the parser demanded `on`, which usr.bin/config gram.y makes optional (root_spec: ROOT on_opt
+  // dev_spec; sysparam: DUMPS on_opt dev_spec).
+  it('takes root and dumps with or without on, like config(1)', () => {
+    expect(one('config netbsd root ? type ?').args).toEqual(['root', 'on', '?', 'type', '?']);
+    expect(one('config netbsd root sd0a type ffs dumps sd0b').args).toEqual(['root', 'on', 'sd0a', 'type', 'ffs', 'dumps', 'on', 'sd0b']);
+    expect(one('config netbsd root on wd0a dumps on wd0b').args).toEqual(['root', 'on', 'wd0a', 'dumps', 'on', 'wd0b']);
+  });
   it('reads locators, flags and disable', () => {
     const s = one('com0\tat isa? port 0x3f8 irq 4 flags 0x10 disable\t# serial');
     expect(s.locators).toEqual([{ name: 'port', value: '0x3f8' }, { name: 'irq', value: '4' }]);
@@ -91,7 +98,7 @@ describe('malformed configs report file:line:column', () => {
     ['options A,\n\t,B\n', "T:2:2: expected an option name, found ','"],
     ['ident "abc\n', 'T:1:11: expected closing quote, found end of line'],
     ['pseudo-device\n', 'T:1:14: expected a pseudo-device name, found end of line'],
-    ['config netbsd root ? type ?\n', "T:1:20: expected 'on', found '?'"],
+    ['config netbsd root on\n', "T:1:22: expected a device or '?', found end of line"],
     // Forms of 1996-1999 configs (alpha GENERIC 1.23, pmax GENERIC 1.55) that today's config(1) rejects too: gram.y's
     // root_spec needs `root` (there is no `swap`), and scan.l returns "COMPAT_43" as a QSTRING where `option` takes a WORD.
     ['config\t\tnetbsd\tswap generic\n', "T:1:16: expected 'root', found 'swap'"],
