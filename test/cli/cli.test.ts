@@ -188,3 +188,40 @@ describe('bad input: one line on stderr, exit 2, nothing on stdout, file unchang
     if (before) expect(sha(target)).toBe(before);
   });
 });
+
+describe('usage errors of every command: one kpatch: line, exit 2 (not 1, which means a negative answer)', () => {
+  // disable, enable, keep and apply are built with new Command(); they once exited 1 from inside
+  // commander with its own 'error:' line, so a pipeline took a forgotten -k for a failed check.
+  it.each([
+    [['disable', 'com0'], "kpatch: required option '-k, --kernel <file>' not specified"],
+    [['enable', 'com0'], "kpatch: required option '-k, --kernel <file>' not specified"],
+    [['keep', 'com0'], "kpatch: required option '-k, --kernel <file>' not specified"],
+    [['apply', 'x.kpatch'], "kpatch: required option '-k, --kernel <file>' not specified"],
+    [['disable', 'com0', '-k', 'k', '--bogus'], "kpatch: unknown option '--bogus'"],
+    [['keep', '-k', 'k'], "kpatch: missing required argument 'selector'"],
+    [['apply', '-k', 'k'], "kpatch: missing required argument 'patch-file'"],
+    [['list'], "kpatch: missing required argument 'kernel'"],
+    [['check', 'k', '--bogus'], "kpatch: unknown option '--bogus'"],
+    [['config', 'lint'], "kpatch: missing required argument 'file'"],
+  ])('kpatch %j', async (argv, message) => {
+    const r = await kpatch(...argv);
+    expect(r).toEqual({ code: 2, out: '', err: `${message}\n` });
+  });
+});
+
+describe('--help', () => {
+  // Every command a user can run shows examples of itself (the brief: `--help` with examples).
+  it.each([
+    ['info', ''], ['list', ''], ['pvh', ''], ['tree', ''], ['disable', ''], ['enable', ''], ['keep', ''], ['apply', ''], ['check', ''],
+    ['config', ''], ['config', 'lint'], ['config', 'generate'], ['config', 'extract'], ['config', 'diff'], ['config', 'merge'],
+  ])('kpatch %s %s --help has examples of that command', async (...words: string[]) => {
+    const command = words.filter(Boolean);
+    const r = await kpatch(...command, '--help');
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const at = r.out.search(/\nExamples?:\n/);
+    expect(at).toBeGreaterThan(0);
+    const examples = r.out.slice(at);
+    expect(examples).toContain(`\n  kpatch ${command.join(' ')} `);
+  });
+});

@@ -55,5 +55,5 @@ Examples:
       });
     }),
   );
-  program.addCommand(cmd);
+  program.addCommand(cmd.copyInheritedSettings(program)); // its exit override and output, as in edit.ts
 }

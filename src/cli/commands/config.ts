@@ -196,7 +196,18 @@ function registerMerge(config: Command, ctx: Context): void {
 
 /** Registers `config` and its subcommands. */
 export function registerConfig(program: Command, ctx: Context): void {
-  const config = program.command('config').description('NetBSD kernel configs: lint, generate, extract, diff, merge');
+  const config = program
+    .command('config')
+    .description('NetBSD kernel configs: lint, generate, extract, diff, merge')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kpatch config generate --arch amd64 -o SMOL          smolBSD's SMOL: MICROVM + pvclock + tslog
+  kpatch config lint SMOL --sys /usr/src/sys           config(1)'s errors, before a build
+  kpatch config extract netbsd > netbsd.conf           the config a kernel embeds
+  kpatch config diff GENERIC SMOL                      what differs, diffconfig style`,
+    );
   registerLint(config, ctx);
   registerGenerate(config, ctx);
   registerExtract(config, ctx);

@@ -23,7 +23,12 @@ Examples:
   kpatch keep ld vioif viocon -k netbsd-MICROVM --dry-run      (pv, virtio and mainbus stay too: ancestors)`,
 };
 
-/** Registers disable, enable and keep. */
+/**
+ * Registers disable, enable and keep. Commands made with `new Command` and `addCommand` do not
+ * inherit the program's settings as `program.command()` does: copyInheritedSettings gives them its
+ * exit override and output, or usage errors would exit 1 from inside commander, and print
+ * commander's own message, where kpatch promises one `kpatch:` line and exit 2.
+ */
 export function registerEdit(program: Command, ctx: Context): void {
   for (const verb of ['disable', 'enable'] as const) {
     const cmd = withEditOptions(
@@ -34,7 +39,7 @@ export function registerEdit(program: Command, ctx: Context): void {
         .option('--if-present', 'skip selectors that match nothing instead of failing'),
     ).addHelpText('after', EXAMPLES[verb]);
     cmd.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb, selectors, at: opts.at, ifPresent: opts.ifPresent }])));
-    program.addCommand(cmd);
+    program.addCommand(cmd.copyInheritedSettings(program));
   }
   const keep = withEditOptions(
     new Command('keep')
@@ -45,5 +50,5 @@ export function registerEdit(program: Command, ctx: Context): void {
       .option('--no-ancestors', 'do not keep the ancestors of the kept entries (raw allow-list)'),
   ).addHelpText('after', EXAMPLES.keep);
   keep.action(action(ctx, (selectors, opts) => runEdit(ctx, opts, () => [{ verb: 'keep', selectors, at: opts.at, ancestors: opts.ancestors, ifPresent: opts.ifPresent }])));
-  program.addCommand(keep);
+  program.addCommand(keep.copyInheritedSettings(program));
 }
