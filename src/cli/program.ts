@@ -59,7 +59,9 @@ Examples:
 export function report(e: unknown, io: Io): number {
   const s = stylesFor(io.env, io.stderrIsTTY);
   if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+    // `kpatch` or `kpatch config` with no command: commander has printed the usage on stderr; that is bad usage.
+    if (e.code === 'commander.help') return 2;
     io.err(`kpatch: ${oneLine(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '))}\n`);
     return 2;
   }

@@ -209,6 +209,15 @@ describe('usage errors of every command: one kpatch: line, exit 2 (not 1, which 
   });
 });
 
+describe('no command', () => {
+  it.each([[[]], [['config']]])('kpatch %j prints the usage on stderr and exits 2 (bad usage)', async (argv) => {
+    const r = await kpatch(...argv);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(new RegExp(`^Usage: kpatch ${argv.length ? 'config ' : ''}\\[options\\] \\[command\\]\n`));
+  });
+});
+
 describe('--help', () => {
   // Every command a user can run shows examples of itself (the brief: `--help` with examples).
   it.each([
