@@ -67,20 +67,53 @@ export function ioMessage(e: unknown): string {
 
 const identity = (st: fs.Stats) => ({ dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
 
-/** Opens a kernel for reading: plain files are read on demand, gzip files are inflated whole. */
-export function openKernelFile(path: string): KernelFile {
+/** The largest config or patch file kpatch reads (real ones are under 100 KB). */
+export const MAX_TEXT = 64 << 20;
+
+/**
+ * Opens `path` for reading and refuses anything but a regular file. O_NONBLOCK makes the open
+ * itself return at once on a FIFO (a plain open waits for a writer, forever), and fstat on the
+ * opened descriptor, not a stat before the open, decides: nothing can swap the file in between.
+ * On a regular file O_NONBLOCK changes nothing.
+ */
+export function openRegular(path: string): { fd: number; st: fs.Stats } {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw new KpatchError('IO', `cannot read ${path}: ${ioMessage(e)}`);
   }
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new KpatchError('IO', `cannot read ${path}: not a regular file`);
+    return { fd, st };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e instanceof KpatchError ? e : new KpatchError('IO', `cannot read ${path}: ${ioMessage(e)}`);
+  }
+}
+
+/** Reads a whole regular file of at most `max` bytes (a config, a patch file, a kernel for `config extract`). */
+export function readRegularFile(path: string, max = MAX_TEXT): Buffer {
+  const { fd, st } = openRegular(path);
+  try {
+    if (st.size > max) throw new KpatchError('IO', `cannot read ${path}: ${st.size} bytes, more than the ${max >> 20} MiB kpatch reads`);
+    return fs.readFileSync(fd);
+  } catch (e) {
+    throw e instanceof KpatchError ? e : new KpatchError('IO', `cannot read ${path}: ${ioMessage(e)}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Opens a kernel for reading: plain files are read on demand, gzip files are inflated whole. */
+export function openKernelFile(path: string): KernelFile {
+  const { fd, st } = openRegular(path);
+  try {
     const head = new Uint8Array(2);
     const n = st.size >= 2 ? fs.readSync(fd, head, 0, 2, 0) : 0;
     if (n === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
+      if (st.size > MAX_INFLATED) throw new KpatchError('IO', `cannot read ${path}: ${st.size} bytes of gzip data, no kernel is that large`);
       const packed = fs.readFileSync(fd);
       fs.closeSync(fd);
       let bytes: Uint8Array;

@@ -43,26 +43,68 @@ export function outputPath(input: string, output: string | undefined, inPlace: b
   } catch {
     // a new file: the directory decides
   }
-  if (existing) {
-    if (!inPlace) {
-      try {
-        const a = fs.statSync(input);
-        if (a.dev === existing.dev && a.ino === existing.ino) throw new KpatchError('USAGE', `output ${target} is the input (same file): use --in-place to replace it`);
-      } catch (e) {
-        if (e instanceof KpatchError) throw e;
-      }
+  if (existing && !inPlace) {
+    try {
+      const a = fs.statSync(input);
+      if (a.dev === existing.dev && a.ino === existing.ino) throw new KpatchError('USAGE', `output ${target} is the input (same file): use --in-place to replace it`);
+    } catch (e) {
+      if (e instanceof KpatchError) throw e;
     }
-    // The write renames a new file over the target: a device (/dev/full, /dev/null) or a directory
-    // would be replaced, not written to.
-    if (!existing.isFile()) throw new KpatchError('IO', `cannot write ${target}: not a regular file`, 'nothing was written');
-    // rename(2) would replace a file whose write bits are off (and root ignores them): refuse, as
-    // its owner said it must not change.
-    if ((existing.mode & 0o222) === 0) throw new KpatchError('IO', `cannot write ${target}: read-only file (mode ${(existing.mode & 0o777).toString(8).padStart(4, '0')})`, 'make it writable, or write a copy with -o');
-    // A symlink (kernels/netbsd -> netbsd-SMOL-11.0) must keep pointing at the kernel it names:
-    // renaming over the link would replace the link and leave its kernel unpatched.
-    return fs.realpathSync(target);
   }
-  return target;
+  return replaceable(target, existing, 'make it writable, or write a copy with -o');
+}
+
+/**
+ * The path a write into `target` renames its temporary file over, or an error when the existing
+ * target must not be replaced. `existing` is its stat, undefined when there is none yet.
+ */
+function replaceable(target: string, existing: fs.Stats | undefined, readOnlyHint: string): string {
+  if (!existing) return target;
+  // The write renames a new file over the target: a device (/dev/full, /dev/null) or a directory
+  // would be replaced, not written to.
+  if (!existing.isFile()) throw new KpatchError('IO', `cannot write ${target}: not a regular file`, 'nothing was written');
+  // rename(2) would replace a file whose write bits are off (and root ignores them): refuse, as
+  // its owner said it must not change.
+  if ((existing.mode & 0o222) === 0) throw new KpatchError('IO', `cannot write ${target}: read-only file (mode ${(existing.mode & 0o777).toString(8).padStart(4, '0')})`, readOnlyHint);
+  // A symlink (kernels/netbsd -> netbsd-SMOL-11.0) must keep pointing at the file it names:
+  // renaming over the link would replace the link and leave its file as it was.
+  return fs.realpathSync(target);
+}
+
+/** The temporary file a write into `target` fills before renaming it over `target`. */
+function temporaryFor(target: string): string {
+  return path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.kpatch-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Writes a text file (a generated or merged config) as kernels are written: to a temporary file
+ * beside it, fsynced, then renamed over it; never over a device, a directory or a read-only file,
+ * through a symlink to the file it names, and with nothing left behind on failure.
+ */
+export function writeFileAtomically(target: string, bytes: Uint8Array): void {
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.statSync(target);
+  } catch {
+    // a new file: the directory decides
+  }
+  const file = replaceable(target, existing, 'make it writable, or leave out -o to print on standard output');
+  const tmp = temporaryFor(file);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', existing ? existing.mode & 0o7777 : 0o666);
+    writeFully(fd, bytes, null);
+    if (existing) fs.fchmodSync(fd, existing.mode & 0o7777);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+    syncDir(path.dirname(path.resolve(file)));
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw new KpatchError('IO', `cannot write ${target}: ${ioMessage(e)}`, 'nothing was written');
+  }
 }
 
 /** Temporary files of kpatch writes: `.<target>.kpatch-<pid>-<8 hex>.tmp`. */
@@ -263,7 +305,7 @@ function refuseIfChanged(input: KernelFile, output: string): void {
 export function writePatched(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteOptions = {}): WriteResult {
   const dir = path.dirname(path.resolve(output));
   removeStaleTemporaries(dir);
-  const tmp = path.join(dir, `.${path.basename(output)}.kpatch-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = temporaryFor(output);
   let fd: number | undefined;
   try {
     const filled = fillTemporary(input, tmp, gzip, edits, hooks, (f) => {

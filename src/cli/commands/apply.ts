@@ -2,26 +2,18 @@
  * `kpatch apply <patch-file...> -k <kernel> (-o FILE | --in-place | --dry-run | --check)`: the
  * operations of every file as one plan, after every guard has passed.
  */
-import * as fs from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
-import { KpatchError } from '../../errors';
 import type { PatchScript } from '../../patch/script';
 import type * as ScriptModule from '../../patch/script';
 import { action, type Context, lazy } from '../context';
-import { ioMessage } from '../io';
+import { readRegularFile } from '../io';
 import { runEdit, withEditOptions } from './patching';
 
 const script = lazy(() => require('../../patch/script') as typeof ScriptModule);
 
 function readScripts(paths: readonly string[]): PatchScript[] {
   return paths.map((p) => {
-    let text: string;
-    try {
-      text = fs.readFileSync(p, 'utf8');
-    } catch (e) {
-      throw new KpatchError('IO', `cannot read ${p}: ${ioMessage(e)}`);
-    }
-    return script().parsePatchScript(text, p);
+    return script().parsePatchScript(readRegularFile(p).toString('utf8'), p);
   });
 }
 

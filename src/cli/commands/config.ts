@@ -14,8 +14,9 @@ import { mergeConfigs } from '../../config/merge';
 import type { SourceTree } from '../../config/resolve';
 import { KpatchError } from '../../errors';
 import { action, type Context } from '../context';
-import { ioMessage } from '../io';
+import { MAX_INFLATED, readRegularFile } from '../io';
 import { printWarnings, stylesFor, toJson } from '../render';
+import { writeFileAtomically } from '../write';
 
 /**
  * The package's confs/ directory. Found by walking up from this module to kpatch's package.json,
@@ -38,20 +39,16 @@ export function dirTree(root: string): SourceTree {
   return {
     read(p) {
       try {
-        return fs.readFileSync(path.join(root, p), 'utf8');
+        return readRegularFile(path.join(root, p)).toString('utf8');
       } catch {
-        return undefined;
+        return undefined; // missing, a directory, a FIFO...: config(1)'s "cannot open" from the core
       }
     },
   };
 }
 
 function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new KpatchError('IO', `cannot read ${file}: ${ioMessage(e)}`);
-  }
+  return readRegularFile(file).toString('utf8');
 }
 
 /** The input's path inside --sys, when it lies there (for ./ includes and cycles). */
@@ -113,26 +110,16 @@ function registerGenerate(config: Command, ctx: Context): void {
 }
 
 function writeText(file: string, text: string): void {
-  try {
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    throw new KpatchError('IO', `cannot write ${file}: ${ioMessage(e)}`);
-  }
+  writeFileAtomically(file, Buffer.from(text, 'utf8'));
 }
 
 function readKernelBytes(file: string): Uint8Array {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new KpatchError('IO', `cannot read ${file}: ${ioMessage(e)}`);
-  }
+  const bytes: Uint8Array = readRegularFile(file, MAX_INFLATED);
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      return zlib.gunzipSync(bytes);
+      return zlib.gunzipSync(bytes, { maxOutputLength: MAX_INFLATED });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new KpatchError('IO', `cannot read ${file}: gzip data inflates past ${MAX_INFLATED >> 20} MiB, no kernel is that large`);
       throw new KpatchError('IO', `cannot read ${file}: corrupt gzip data (${(e as Error).message})`);
     }
   }
