@@ -60,8 +60,19 @@ export function ioMessage(e: unknown): string {
       return 'no space left on device';
     case 'EROFS':
       return 'read-only file system';
-    default:
-      return err.code ? `${err.code}: ${err.message}` : String(err.message ?? err);
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    default: {
+      // libuv's messages read "ECODE: description, syscall 'path'": keep the description, once.
+      const message = String(err.message ?? err);
+      const m = /^([A-Z0-9_]+): (.*?)(?:, [a-z_]+(?: '.*')?)?$/s.exec(message);
+      if (m) return `${m[2]} (${m[1]})`;
+      return err.code ? `${message} (${err.code})` : message;
+    }
   }
 }
 
