@@ -10,7 +10,8 @@ const warnings = (r: LintResult) => r.warnings.map((e) => `${e.file ?? r.file}:$
 describe('the corpus lints clean', () => {
   const corpus = (f: string) => ({ file: f, treePath: f, text: readFileSync(join(CORPUS_SYS, f), 'utf8') });
   const configs = ['arch/amd64/conf/SMOL', 'arch/i386/conf/SMOL', 'arch/amd64/conf/MICROVM', 'arch/i386/conf/MICROVM', 'arch/x86/conf/MICROVM.common', 'dev/virtio/virtio.config', 'arch/amd64/conf/MODULAR', 'arch/amd64/conf/XEN3_DOMU', 'arch/evbarm/conf/GENERIC64', 'arch/amd64/conf/GENERIC', 'arch/amd64/conf/INSTALL', 'arch/i386/conf/GENERIC', 'arch/i386/conf/INSTALL', 'arch/evbppc/conf/WII', 'arch/sparc64/conf/GENERIC32', 'arch/sparc64/conf/GENERIC', 'arch/sparc64/conf/INSTALL', 'arch/i386/conf/GENERIC.MP', 'arch/i386/conf/GENERIC.NOACPI',
-    'arch/alpha/conf/GENERIC', 'arch/hppa/conf/GENERIC', 'arch/sgimips/conf/GENERIC32_IP3x', 'arch/evbmips/conf/ERLITE', 'arch/riscv/conf/GENERIC64', 'arch/riscv/conf/GENERIC.common', 'arch/cobalt/conf/GENERIC', 'arch/cobalt/conf/GENERIC64', 'arch/shark/conf/GENERIC', 'arch/i386/conf/XEN3PAE_DOMU', 'arch/amd64/conf/INSTALL_XEN3_DOMU'];
+    'arch/alpha/conf/GENERIC', 'arch/hppa/conf/GENERIC', 'arch/sgimips/conf/GENERIC32_IP3x', 'arch/evbmips/conf/ERLITE', 'arch/riscv/conf/GENERIC64', 'arch/riscv/conf/GENERIC.common', 'arch/cobalt/conf/GENERIC', 'arch/cobalt/conf/GENERIC64', 'arch/shark/conf/GENERIC', 'arch/i386/conf/XEN3PAE_DOMU', 'arch/amd64/conf/INSTALL_XEN3_DOMU',
+    'arch/macppc/conf/GENERIC', 'arch/sparc/conf/GENERIC', 'arch/vax/conf/GENERIC', 'arch/vax/conf/GENERIC_USB', 'arch/evbarm/conf/RPI', 'arch/landisk/conf/GENERIC', 'arch/usermode/conf/GENERIC', 'arch/usermode/conf/GENERIC.common', 'arch/x68k/conf/GENERIC', 'arch/hpcmips/conf/GENERIC', 'arch/mac68k/conf/GENERIC'];
   it.each(configs)('%s without --sys: no errors, no warnings', (f) => {
     const [r] = lint([corpus(f)]);
     expect([r.errors, r.warnings]).toEqual([[], []]);
@@ -52,6 +53,16 @@ describe('the corpus lints clean', () => {
     expect(r.notes[0].startsWith(`definition files not in the tree: conf/files, ${missing}`)).toBe(true);
     expect(r.notes[0]).not.toContain('files.sparc64');
     expect(r.notes[0].endsWith('; unknown devices and attachment attributes not checked')).toBe(true);
+  });
+  it('vax GENERIC_USB against the corpus tree: the includes its GENERIC lacks are reported where GENERIC names them', () => {
+    // scan.l include(): a plain include that cannot be opened is a cfgerror, and parsing goes on.
+    const [r] = lint([corpus('arch/vax/conf/GENERIC_USB')], { sys: dirTree(CORPUS_SYS) });
+    expect(errors(r)).toEqual([
+      'arch/vax/conf/GENERIC:21:1: cannot open arch/vax/conf/std.vax for reading',
+      'arch/vax/conf/GENERIC:135:1: cannot open conf/compat_netbsd09.config for reading',
+      'arch/vax/conf/GENERIC_USB:15:1: cannot open dev/usb/usbdevices.config for reading',
+    ]);
+    expect(warnings(r)).toEqual([]);
   });
   it('i386 GENERIC.NOACPI (2008) against the 1999 GENERIC of the corpus: its no lines match nothing, as config(1) says', () => {
     // deldevi / undo_option in usr.bin/config: an instance never configured is an error, an option never set a warning.
