@@ -12,7 +12,10 @@ export interface Position {
 
 /** An `options` / `makeoptions` item: `NAME`, `NAME=value`, `NAME+=value`. `value` is spelled as in the source (quotes kept). */
 export interface OptionItem {
+  /** The name as config(1) keys it: a quoted make variable (`makeoptions "COPTS.c"+=...`) without its quotes. */
   readonly name: string;
+  /** The name as written, when it was a quoted string (gram.y `mkvarname: QSTRING | WORD`). */
+  readonly spelling?: string;
   readonly op?: '=' | '+=' | ':=';
   readonly value?: string;
 }

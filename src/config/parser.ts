@@ -111,16 +111,20 @@ function deps(c: Cursor): string[] | undefined {
   return c.wordList('an attribute');
 }
 
-function optionItems(c: Cursor, ops: readonly string[], requireOp = false): OptionItem[] {
+/** `options` items, or with `makeVariables` `makeoptions` items, whose names may also be quoted strings (gram.y `mkvarname`). */
+function optionItems(c: Cursor, ops: readonly string[], makeVariables = false): OptionItem[] {
   const items: OptionItem[] = [];
   for (;;) {
-    const name = c.word('an option name');
+    const t = c.peek();
+    const quoted = makeVariables && t?.type === 'string';
+    const spelling = quoted ? c.next()!.text : undefined;
+    const name = spelling !== undefined ? spelling.slice(1, -1) : c.word('an option name');
     const op = c.peek();
     if (op && op.type === 'punct' && ops.includes(op.text)) {
       c.next();
-      items.push({ name, op: op.text as OptionItem['op'], value: c.value() });
+      items.push({ name, ...(spelling === undefined ? {} : { spelling }), op: op.text as OptionItem['op'], value: c.value() });
     } else {
-      if (requireOp) c.fail("'=' or '+='");
+      if (makeVariables) c.fail("'=' or '+='");
       items.push({ name });
     }
     if (!c.isPunct(',')) break;

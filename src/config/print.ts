@@ -16,7 +16,7 @@ export function formatDeviceRef(ref: DeviceRef | 'root'): string {
 /** Renders a statement canonically (tab after the keyword, no comment); used for generated and merged lines. */
 export function formatStatement(s: Statement): string {
   const no = `${s.soft ? '-' : ''}${s.negated ? 'no ' : ''}`;
-  const items = () => (s.items ?? []).map((i) => (i.op ? `${i.name}${i.op}${i.value}` : i.name)).join(',');
+  const items = () => (s.items ?? []).map((i) => (i.op ? `${i.spelling ?? i.name}${i.op}${i.value}` : (i.spelling ?? i.name))).join(',');
   switch (s.kind) {
     case 'include':
     case 'cinclude':

@@ -227,3 +227,9 @@ describe('checks against definitions', () => {
     expect(r.notes).toEqual(['definition files not in the tree: conf/files; unknown devices and attachment attributes not checked']);
   });
 });
+
+it('a quoted make variable is the same variable as the bare word: += appends, = again warns as config(1) does', () => {
+  const r = lintText('machine amd64 x86\nmainbus0 at root\nconfig netbsd root on ? type ?\nmakeoptions COPTS="-O2"\nmakeoptions "COPTS"+="-g"\nmakeoptions "COPTS"="-O0"\n');
+  expect(r.errors).toEqual([]);
+  expect(r.warnings.map((w) => [w.line, w.message])).toEqual([[6, 'already have makeoptions \'COPTS="-O2" "-g"\'']]);
+});

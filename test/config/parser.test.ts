@@ -58,6 +58,16 @@ describe('statements', () => {
     expect(one('options FOO=-1').items?.[0].value).toBe('-1');
     expect(one('makeoptions\tCOPTS+="-g"').items).toEqual([{ name: 'COPTS', op: '+=', value: '"-g"' }]);
   });
+  it('takes a quoted make variable name, as config(1) does (gram.y mkvarname: QSTRING | WORD), but no quoted option name', () => {
+    const s = one('makeoptions\t"COPTS.foo.c"+="-O0", CPUFLAGS="-march=i686"');
+    expect(s.items).toEqual([
+      { name: 'COPTS.foo.c', spelling: '"COPTS.foo.c"', op: '+=', value: '"-O0"' },
+      { name: 'CPUFLAGS', op: '=', value: '"-march=i686"' },
+    ]);
+    expect(s.names).toEqual(['COPTS.foo.c', 'CPUFLAGS']);
+    expect(formatStatement(s)).toBe('makeoptions\t"COPTS.foo.c"+="-O0",CPUFLAGS="-march=i686"');
+    expect(() => one('options "COMPAT_43"')).toThrow(/expected an option name/);
+  });
   it('keeps the - prefix of MODULAR lines and the no', () => {
     const s = one('-no options \tCOMPAT_15\t# NetBSD 1.5,');
     expect([s.kind, s.soft, s.negated, s.names]).toEqual(['options', true, true, ['COMPAT_15']]);
