@@ -186,10 +186,12 @@ describe('files that are not patchable kernels', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kpatch-bomb-')), 'netbsd.gz');
     fs.writeFileSync(file, Buffer.concat(Array.from({ length: 9 }, () => member))); // gzip members concatenate
     try {
-      const r = await runCli(['info', file]);
-      expect(r.code).toBe(2);
-      expect(r.out).toBe('');
-      expect(r.err).toBe(`kpatch: cannot read ${file}: gzip data inflates past 512 MiB, no kernel is that large\n`);
+      for (const argv of [['info', file], ['config', 'extract', file]]) {
+        const r = await runCli(argv);
+        expect(r.code).toBe(2);
+        expect(r.out).toBe('');
+        expect(r.err).toBe(`kpatch: cannot read ${file}: gzip data inflates past 512 MiB, no kernel is that large\n`);
+      }
     } finally {
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }

@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { diffConfigTexts } from '../../config/diff';
 import { extractConfig } from '../../config/extract';
@@ -14,7 +13,7 @@ import { mergeConfigs } from '../../config/merge';
 import type { SourceTree } from '../../config/resolve';
 import { KpatchError } from '../../errors';
 import { action, type Context } from '../context';
-import { MAX_INFLATED, readRegularFile } from '../io';
+import { MAX_INFLATED, openKernelFile, readRegularFile } from '../io';
 import { printWarnings, stylesFor, toJson } from '../render';
 import { writeFileAtomically } from '../write';
 
@@ -113,17 +112,19 @@ function writeText(file: string, text: string): void {
   writeFileAtomically(file, Buffer.from(text, 'utf8'));
 }
 
+/**
+ * The whole kernel image, for `config extract` to scan: openKernelFile reads it, so gzip kernels
+ * get the same inflation cap and messages as every other command.
+ */
 function readKernelBytes(file: string): Uint8Array {
-  const bytes: Uint8Array = readRegularFile(file, MAX_INFLATED);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      return zlib.gunzipSync(bytes, { maxOutputLength: MAX_INFLATED });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new KpatchError('IO', `cannot read ${file}: gzip data inflates past ${MAX_INFLATED >> 20} MiB, no kernel is that large`);
-      throw new KpatchError('IO', `cannot read ${file}: corrupt gzip data (${(e as Error).message})`);
-    }
+  const kernel = openKernelFile(file);
+  try {
+    const size = kernel.source.size;
+    if (size > MAX_INFLATED) throw new KpatchError('IO', `cannot read ${file}: ${size} bytes, more than the ${MAX_INFLATED >> 20} MiB kpatch reads`);
+    return kernel.source.read(0, size);
+  } finally {
+    kernel.close();
   }
-  return bytes;
 }
 
 function registerExtract(config: Command, ctx: Context): void {
