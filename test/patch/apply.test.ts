@@ -130,7 +130,7 @@ describe('verification', () => {
     const before = fs.readFileSync(k);
     const file = openKernelFile(k);
     try {
-      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }], 'little');
+      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }]);
       // Flip the byte before the state byte: the top byte of cf_unit, the classic off-by-one.
       const tamper = (b: Uint8Array) => {
         const c = new Uint8Array(b);
@@ -153,7 +153,7 @@ describe('verification', () => {
     fs.copyFileSync(fixturePath('netbsd-amd64'), k);
     const file = openKernelFile(k);
     try {
-      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }], 'little');
+      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }]);
       const stale = [{ ...plan.edits[0], before: Uint8Array.of(0) }];
       expect(() => writePatched(file, path.join(dir, 'out'), false, stale)).toThrow('byte 0x31f3 (disable #10 ld*) holds 02, expected 00: the kernel changed since it was read');
     } finally {

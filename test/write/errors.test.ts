@@ -181,7 +181,7 @@ describe('another writer', () => {
     const { planOperations } = require('../../src/patch/plan') as typeof import('../../src/patch/plan');
     const file = openKernelFile(input);
     try {
-      const plan = planOperations(requireAutoconf(inspectKernel(file.source)), [{ verb: 'disable', selectors: ['vioif'] }], 'little');
+      const plan = planOperations(requireAutoconf(inspectKernel(file.source)), [{ verb: 'disable', selectors: ['vioif'] }]);
       // Another process replaces the kernel (a new file renamed over it, with a different byte)
       // while kpatch is writing its copy. kpatch's verification still reads the file it opened.
       const other = () => {

@@ -55,7 +55,7 @@ export function runEdit(ctx: Context, opts: EditOptions, ops: (k: Kernel, table:
   try {
     const kernel = inspectKernel(file.source);
     const table = requireAutoconf(kernel);
-    const plan = planner().planOperations(table, ops(kernel, table), kernel.elf.header.endian);
+    const plan = planner().planOperations(table, ops(kernel, table));
     let written: WriteResult | undefined;
     if (writing && plan.edits.length > 0) {
       const gzip = opts.inPlace ? file.gzip : output!.endsWith('.gz');
