@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { KpatchError } from '../errors';
+import { EditError, KpatchError } from '../errors';
 import { type ByteSource, readInto } from '../bytes/source';
 import { applyEdits, checkBefore, verifyChunk } from '../patch/apply';
 import type { Edit } from '../patch/plan';
@@ -161,7 +161,7 @@ type ReadWritten = (into: Uint8Array, position: number, length: number) => void;
  */
 function verifyImage(old: ByteSource, writtenSize: number, readWritten: ReadWritten, edits: readonly Edit[], hash: boolean): { changed: number; before: string | null; after: string | null } {
   if (writtenSize !== old.size) {
-    throw new KpatchError('VERIFY_FAILED', `verification failed: wrote ${writtenSize} bytes, expected ${old.size}`);
+    throw new EditError('VERIFY_FAILED', Math.min(writtenSize, old.size), `verification failed: wrote ${writtenSize} bytes, expected ${old.size}`);
   }
   const before = hash ? createHash('sha256') : undefined;
   const after = hash ? createHash('sha256') : undefined;
@@ -200,7 +200,7 @@ function readFully(fd: number, into: Uint8Array, position: number, length: numbe
   let done = 0;
   while (done < length) {
     const n = fs.readSync(fd, into, done, length - done, position + done);
-    if (n <= 0) throw new KpatchError('VERIFY_FAILED', `verification failed: written file ends at byte 0x${(position + done).toString(16)}`);
+    if (n <= 0) throw new EditError('VERIFY_FAILED', position + done, `verification failed: written file ends at byte 0x${(position + done).toString(16)}`);
     done += n;
   }
 }

@@ -12,6 +12,8 @@ import { writePatched } from '../../src/cli/write';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { planOperations } from '../../src/patch/plan';
 import { parsePatchScript } from '../../src/patch/script';
+import { EditError } from '../../src/errors';
+import { thrown } from '../support/errors';
 import { fixturePath } from '../support/fixtures';
 import { runCli } from '../support/run-cli';
 
@@ -139,7 +141,13 @@ describe('verification', () => {
       };
       const neighbour = `0x${(plan.edits[0].offset - 1).toString(16)}`;
       expect(plan.edits[0].offset).toBe(0x3000 + 10 * 48 + 19);
-      expect(() => writePatched(file, k, false, plan.edits, { tamper })).toThrow(`verification failed: byte ${neighbour} changed but no edit planned it`);
+      const e = thrown(() => writePatched(file, k, false, plan.edits, { tamper }));
+      expect(e).toBeInstanceOf(EditError);
+      expect({ code: (e as EditError).code, offset: (e as EditError).offset, message: (e as EditError).message }).toEqual({
+        code: 'VERIFY_FAILED',
+        offset: plan.edits[0].offset - 1,
+        message: `verification failed: byte ${neighbour} changed but no edit planned it`,
+      });
       expect(() => writePatched(file, path.join(dir, 'out'), false, plan.edits, { tamper })).toThrow(/verification failed/);
     } finally {
       file.close();
@@ -155,7 +163,13 @@ describe('verification', () => {
     try {
       const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }]);
       const stale = [{ ...plan.edits[0], before: Uint8Array.of(0) }];
-      expect(() => writePatched(file, path.join(dir, 'out'), false, stale)).toThrow('byte 0x31f3 (disable #10 ld*) holds 02, expected 00: the kernel changed since it was read');
+      const e = thrown(() => writePatched(file, path.join(dir, 'out'), false, stale)) as EditError;
+      expect(e).toBeInstanceOf(EditError);
+      expect({ code: e.code, offset: e.offset, message: e.message }).toEqual({
+        code: 'PATCH_MISMATCH',
+        offset: 0x31f3,
+        message: 'byte 0x31f3 (disable #10 ld*) holds 02, expected 00: the kernel changed since it was read',
+      });
     } finally {
       file.close();
     }
