@@ -47,6 +47,7 @@ export { planOperations, type Plan, type Edit, type Operation, type Change } fro
 export { applyEdits, checkBefore, verifyChunk } from './patch/apply';
 export { parsePatchScript, checkGuards, type PatchScript, type Guard } from './patch/script';
 export * as config from './config';
-// The Node.js file layer the CLI uses: reading (plain or gzip) and atomic, verified writing.
-export { openKernelFile, type KernelFile } from './cli/io';
-export { writePatched, type WriteResult } from './cli/write';
+// The Node.js file layer (src/node/): reading kernels (plain or gzip) and atomic, verified writing.
+export { openKernelFile, readRegularFile, type KernelFile } from './node/read-kernel';
+export { writePatched, outputPath, type WriteResult, type WriteOptions } from './node/write-kernel';
+export { writeFileAtomically, removeStaleTemporaries } from './node/atomic';

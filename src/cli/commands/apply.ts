@@ -6,7 +6,7 @@ import { Command } from '@commander-js/extra-typings';
 import type { PatchScript } from '../../patch/script';
 import type * as ScriptModule from '../../patch/script';
 import { action, type Context, lazy } from '../context';
-import { readRegularFile } from '../io';
+import { readRegularFile } from '../../node/read-kernel';
 import { runEdit, withEditOptions } from './patching';
 
 const script = lazy(() => require('../../patch/script') as typeof ScriptModule);

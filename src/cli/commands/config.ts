@@ -13,9 +13,9 @@ import { mergeConfigs } from '../../config/merge';
 import type { SourceTree } from '../../config/resolve';
 import { KpatchError } from '../../errors';
 import { action, type Context } from '../context';
-import { MAX_INFLATED, openKernelFile, readRegularFile } from '../io';
+import { MAX_INFLATED, openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { printWarnings, stylesFor, toJson } from '../render';
-import { writeFileAtomically } from '../write';
+import { writeFileAtomically } from '../../node/atomic';
 
 /**
  * The package's confs/ directory. Found by walking up from this module to kpatch's package.json,

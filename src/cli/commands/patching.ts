@@ -13,14 +13,14 @@ import type * as ApplyModule from '../../patch/apply';
 import type * as PlanModule from '../../patch/plan';
 import { toHex } from '../../bytes/view';
 import { type Context, lazy } from '../context';
-import { openKernelFile } from '../io';
+import { openKernelFile } from '../../node/read-kernel';
 import { hex, oneLine, stylesFor, toJson } from '../render';
-import type { WriteResult } from '../write';
-import type * as WriteModule from '../write';
+import type { WriteResult } from '../../node/write-kernel';
+import type * as WriteModule from '../../node/write-kernel';
 import { inspectKernel } from '../../netbsd/kernel';
 import type { Operation } from '../../patch/plan';
 
-const write = lazy(() => require('../write') as typeof WriteModule);
+const write = lazy(() => require('../../node/write-kernel') as typeof WriteModule);
 const planner = lazy(() => require('../../patch/plan') as typeof PlanModule);
 const applier = lazy(() => require('../../patch/apply') as typeof ApplyModule);
 
