@@ -108,6 +108,11 @@ export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
+/** Formats an address, offset or number as `0x` and lowercase hex digits. */
+export function hex(n: number | bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
 /** Formats bytes as lowercase hex, two digits a byte, no separators. */
 export function toHex(bytes: Uint8Array): string {
   // State bytes are 1 or 2 bytes long and a keep prints 1,400 of them: no Buffer for those.

@@ -74,5 +74,4 @@ export function printWarnings(io: Io, warnings: readonly string[]): void {
   for (const w of warnings) io.err(`${s.warn('warning:')} ${oneLine(w)}\n`);
 }
 
-/** `0x1f` for addresses and offsets. */
-export const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
+export { hex } from '../bytes/view';

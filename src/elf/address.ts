@@ -5,32 +5,13 @@
  * allocated sections.
  */
 import * as C from './constants';
-import type { ElfFile } from './file';
+import type { ElfFile, Segment } from './file';
 
 /** Where an address landed: a file offset, or why it has none. */
 export type AddressLookup =
   | { readonly ok: true; readonly offset: number }
   | { readonly ok: false; readonly reason: 'unmapped' | 'bss' };
 
-/** A PT_LOAD segment's ranges, computed once per file: lookups run once per pointer in cfdata. */
-interface LoadRange {
-  readonly vaddr: bigint;
-  readonly filesz: number;
-  readonly memsz: number;
-  /** The larger of the two sizes, as a bigint: no address past it can map. */
-  readonly span: bigint;
-  readonly offset: number;
-}
-const loadRanges = new WeakMap<ElfFile, readonly LoadRange[]>();
-
-function loadsOf(file: ElfFile): readonly LoadRange[] {
-  let ranges = loadRanges.get(file);
-  if (!ranges) {
-    ranges = file.segments.filter((p) => p.type === C.PT_LOAD).map((p) => ({ vaddr: p.vaddr, filesz: p.filesz, memsz: p.memsz, span: BigInt(Math.max(p.filesz, p.memsz)), offset: p.offset }));
-    loadRanges.set(file, ranges);
-  }
-  return ranges;
-}
 
 /** `mapAddress`'s answer when the bytes lie in a segment's or section's zero-filled tail (.bss). */
 export const IN_BSS = -1;
@@ -43,7 +24,7 @@ export const UNMAPPED = -2;
  */
 export function mapAddress(file: ElfFile, va: bigint, length = 1): number {
   let bss = false;
-  const loads = loadsOf(file);
+  const loads = file.loads;
   if (loads.length > 0) {
     for (const p of loads) {
       const delta = va - p.vaddr;
@@ -76,6 +57,15 @@ export function lookupAddress(file: ElfFile, va: bigint, length = 1): AddressLoo
 export function addressToOffset(file: ElfFile, va: bigint, length = 1): number | undefined {
   const r = lookupAddress(file, va, length);
   return r.ok ? r.offset : undefined;
+}
+
+/**
+ * Finds the PT_LOAD segment whose physical (load) range holds `paddr`: within p_filesz (`'file'`,
+ * bytes the loader copies from the file) or within p_memsz (`'memory'`, the zero-filled tail too).
+ * Loaders that enter a kernel at a physical address (PVH) look it up this way.
+ */
+export function loadSegmentByPaddr(file: ElfFile, paddr: bigint, extent: 'file' | 'memory'): Segment | undefined {
+  return file.segments.find((p) => p.type === C.PT_LOAD && paddr >= p.paddr && paddr < p.paddr + BigInt(extent === 'file' ? p.filesz : p.memsz));
 }
 
 /** Maps a file offset back to the virtual address it is loaded at, if any. */

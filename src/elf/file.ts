@@ -54,6 +54,16 @@ export interface Section {
   readonly entsize: number;
 }
 
+/** A PT_LOAD segment's ranges, computed when the file is parsed: address lookups run once per pointer in cfdata. */
+export interface LoadRange {
+  readonly vaddr: bigint;
+  readonly filesz: number;
+  readonly memsz: number;
+  /** The larger of the two sizes, as a bigint: no address past it can map. */
+  readonly span: bigint;
+  readonly offset: number;
+}
+
 /** A parsed ELF file: header, segments, sections, and the source to read contents from. */
 export interface ElfFile {
   readonly source: ByteSource;
@@ -63,6 +73,8 @@ export interface ElfFile {
   /** The C data model implied by the class (pointer size); the kernel layer may refine it per target. */
   readonly model: DataModel;
   readonly records: RecordSet;
+  /** The PT_LOAD segments as address ranges, in program header order (address.ts maps through them). */
+  readonly loads: readonly LoadRange[];
 }
 
 /** The pointer size follows the ELF class on every NetBSD port (no x32-style ABIs). */
@@ -119,7 +131,8 @@ export function parseElf(source: ByteSource): ElfFile {
   const model = MODEL_OF_CLASS[cls];
   const segments = readSegments(source, header, records);
   const sections = readSections(source, header, records);
-  return { source, header, segments, sections, model, records };
+  const loads = segments.filter((p) => p.type === C.PT_LOAD).map((p) => ({ vaddr: p.vaddr, filesz: p.filesz, memsz: p.memsz, span: BigInt(Math.max(p.filesz, p.memsz)), offset: p.offset }));
+  return { source, header, segments, sections, model, records, loads };
 }
 
 function readTable(source: ByteSource, offset: number, count: number, entsize: number, minSize: number, what: string): void {

@@ -3,6 +3,7 @@
  * without decoding other names, so one lookup in an 80,000-symbol kernel reads the table once and
  * allocates almost nothing.
  */
+import { encodeField, type FieldLayout } from '../bytes/struct';
 import { ByteView } from '../bytes/view';
 import { FormatError } from '../errors';
 import * as C from './constants';
@@ -32,6 +33,8 @@ export interface SymbolTable {
   readonly entries: Uint8Array;
   readonly strings: Uint8Array;
   readonly stringsOffset: number;
+  /** findSymbol's answers, by name: the kernel checks and the autoconf reader ask for the same names, and symbols never change. */
+  readonly lookups: Map<string, ElfSymbol | undefined>;
 }
 
 /** Loads the symbol table of type `type` (SHT_SYMTAB or SHT_DYNSYM), or undefined when the file has none. */
@@ -52,6 +55,7 @@ export function loadSymbolTable(file: ElfFile, type: typeof C.SHT_SYMTAB | typeo
     entries: readSection(file, section),
     strings: readSection(file, strtab),
     stringsOffset: strtab.offset,
+    lookups: new Map(),
   };
 }
 
@@ -109,25 +113,19 @@ function nameOffsets(strings: Uint8Array, name: string): Set<number> {
  * name counts, not only those after a NUL, because linkers may share a name with the tail of a longer one.
  */
 export function findSymbol(file: ElfFile, table: SymbolTable, name: string): ElfSymbol | undefined {
-  let found = lookups.get(table);
-  if (!found) lookups.set(table, (found = new Map()));
-  if (!found.has(name)) found.set(name, searchSymbol(file, table, name));
-  return found.get(name);
+  if (!table.lookups.has(name)) table.lookups.set(name, searchSymbol(file, table, name));
+  return table.lookups.get(name);
 }
-
-/** Answers of findSymbol per table: kernel checks and the autoconf reader ask for the same names (symbols are immutable). */
-const lookups = new WeakMap<SymbolTable, Map<string, ElfSymbol | undefined>>();
 
 function searchSymbol(file: ElfFile, table: SymbolTable, name: string): ElfSymbol | undefined {
   const offsets = nameOffsets(table.strings, name);
   if (offsets.size === 0) return undefined;
   const entries = Buffer.from(table.entries.buffer, table.entries.byteOffset, table.count * table.entsize);
   const nameAt = file.records.sym.offsets.name;
+  const stName: FieldLayout<'u32'> = { offset: nameAt, size: 4, type: 'u32' };
   const indices: number[] = [];
-  const key = Buffer.alloc(4);
   for (const off of offsets) {
-    if (file.header.endian === 'little') key.writeUInt32LE(off);
-    else key.writeUInt32BE(off);
+    const key = encodeField(stName, off, file.header.endian);
     for (let at = entries.indexOf(key); at >= 0; at = entries.indexOf(key, at + 1)) {
       if ((at - nameAt) % table.entsize === 0 && at >= table.entsize) indices.push((at - nameAt) / table.entsize);
     }

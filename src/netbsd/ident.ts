@@ -2,6 +2,7 @@
  * The NetBSD ident note (name "NetBSD", type NT_NETBSD_IDENT = 1, desc u32 __NetBSD_Version__)
  * and the version encoding MMmmrrpp00 (NetBSD sys/sys/exec_elf.h; file(1) decodes it the same way).
  */
+import { ByteView } from '../bytes/view';
 import type { ElfFile } from '../elf/file';
 import type { Note } from '../elf/notes';
 
@@ -43,8 +44,8 @@ export interface IdentNote {
 export function findIdent(file: ElfFile, notes: readonly Note[]): IdentNote | undefined {
   const note = notes.find((n) => n.name === 'NetBSD' && n.type === NT_NETBSD_IDENT && n.desc.length === 4);
   if (!note) return undefined;
-  const dv = new DataView(note.desc.buffer, note.desc.byteOffset, 4);
-  return { version: decodeNetbsdVersion(dv.getUint32(0, file.header.endian === 'little')), note };
+  const desc = new ByteView(note.desc, note.descOffset, file.header.endian, file.model);
+  return { version: decodeNetbsdVersion(desc.u32(note.descOffset, '__NetBSD_Version__')), note };
 }
 
 /** Parses an osrelease string ("10.1", "9.99.15", "11.0_BETA") into a comparable version, if it looks like one. */

@@ -4,8 +4,10 @@
  * accepted and the low 32 bits are used, little-endian, as QEMU reads it). Loaders find it only
  * through PT_NOTE program headers, so where it was found matters.
  */
+import { ByteView, ILP32 } from '../bytes/view';
 import * as C from '../elf/constants';
-import type { ElfFile, Segment } from '../elf/file';
+import { loadSegmentByPaddr } from '../elf/address';
+import type { ElfFile } from '../elf/file';
 import type { Note } from '../elf/notes';
 
 /** XEN_ELFNOTE_PHYS32_ENTRY (xen/include/public/elfnote.h). */
@@ -28,17 +30,13 @@ export interface PvhEntry {
   readonly executable: boolean;
 }
 
-/** Finds a PT_LOAD segment whose physical (load) range contains `paddr`. */
-function loadSegmentAt(file: ElfFile, paddr: bigint): Segment | undefined {
-  return file.segments.find((p) => p.type === C.PT_LOAD && paddr >= p.paddr && paddr < p.paddr + BigInt(p.memsz));
-}
-
 /** Finds the PVH entry note among `notes`. */
 export function findPvh(file: ElfFile, notes: readonly Note[]): PvhEntry | undefined {
   const note = notes.find((n) => n.name === 'Xen' && n.type === XEN_ELFNOTE_PHYS32_ENTRY && (n.desc.length === 4 || n.desc.length === 8));
   if (!note) return undefined;
-  const entry = new DataView(note.desc.buffer, note.desc.byteOffset, 4).getUint32(0, true);
-  const load = loadSegmentAt(file, BigInt(entry));
+  // Little-endian whatever the file's byte order: QEMU's read_pvh_start_addr reads it so (PVH is x86-only).
+  const entry = new ByteView(note.desc, note.descOffset, 'little', ILP32).u32(note.descOffset, 'PVH entry');
+  const load = loadSegmentByPaddr(file, BigInt(entry), 'memory');
   return {
     entry,
     descSize: note.desc.length,
