@@ -41,8 +41,20 @@ export { selectEntries, parseSelector, type Selector } from './netbsd/select';
 export { entryLine, entryName, parentName } from './netbsd/format';
 export { attachGraph, attachTree, reachable, ancestors } from './netbsd/tree';
 export { kernelInfo, type KernelInfo } from './netbsd/info';
-export { kernelFeatures, type Feature } from './netbsd/features';
-export { microvmChecks, checksPass, MICROVM_CHECK_IDS, type Check, type CheckStatus, type CheckEntry } from './netbsd/checks';
+export { MICROVM_FEATURES, CONFIG_FEATURES, featureById, platformOf, type FeatureDef, type FeatureId, type CheckDef, type CheckId, type Evidence, type Platform } from './netbsd/features';
+export { NL, type KernelSymbol, type SymbolKey } from './netbsd/nlist';
+export {
+  microvmChecks,
+  checksPass,
+  kernelFeatures,
+  featuresOf,
+  MICROVM_CHECK_IDS,
+  type Check,
+  type CheckStatus,
+  type CheckEntry,
+  type FeatureStatus,
+  type FeatureState,
+} from './netbsd/checks';
 export { planOperations, type Plan, type Edit, type Operation, type Change } from './patch/plan';
 export { applyEdits, checkBefore, verifyChunk } from './patch/apply';
 export { parsePatchScript, checkGuards, type PatchScript, type Guard } from './patch/script';

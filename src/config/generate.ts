@@ -2,26 +2,17 @@
  * The SMOL config generator: a kernel config for a microVM, assembled from the fragments in confs/ (one per feature).
  * Pure: the caller passes a reader for the fragment files, so the CLI reads them from the package directory.
  */
+import { TARGETS } from '../elf/target';
 import { KpatchError } from '../errors';
+import { CONFIG_FEATURES, featureById, type FeatureId, type FeatureUse, type Platform, PLATFORM_NAMES, platformOf } from '../netbsd/features';
 
 /** Architectures the generator knows. */
 export type Arch = 'amd64' | 'i386' | 'aarch64';
-/** Features, in the order they are written. */
-export type Feature = 'pvh' | 'pv' | 'virtio-mmio' | 'virtio-devices' | 'viocon' | 'tslog' | 'tsc';
+/** A feature `config generate` can switch: the feature table's, less those every base config provides. */
+export type ConfigFeature = Exclude<FeatureId, 'console'>;
 
 /** Every feature, in output order; the SMOL profile enables all of them. */
-export const FEATURES: readonly Feature[] = ['pvh', 'pv', 'virtio-mmio', 'virtio-devices', 'viocon', 'tslog', 'tsc'];
-
-/** What each feature is, for help and headers. */
-export const FEATURE_SUMMARY: Record<Feature, string> = {
-  pvh: 'PVH boot (options XEN, XENPVHVM): direct -kernel boot in QEMU microvm / Firecracker',
-  pv: 'pv(4) paravirtual bus (pv* at pvbus?)',
-  'virtio-mmio': 'virtio over MMIO: from the kernel command line on x86 (virtio* at pv?), from FDT on aarch64',
-  'virtio-devices': 'virtio ld, vioif, viornd, vio9p',
-  viocon: 'virtio console (viocon*), with the VIOCON_CONSOLE early console on x86',
-  tslog: 'tslog(4) boot-time tracing (options TSLOG, files.tslog)',
-  tsc: 'TSC frequency without DELAY: CPUID 0x15/0x16/0x40000010 and pvclock* at pv?',
-};
+export const FEATURES = CONFIG_FEATURES.map((f) => f.id as ConfigFeature);
 
 interface ArchRow {
   /** `machine` line for standalone configs; absent when the base fragment's std include sets it. */
@@ -30,60 +21,33 @@ interface ArchRow {
   /** Options MICROVM (or GENERIC64) adds per arch, for standalone output. */
   readonly options: readonly string[];
   /** The config a SMOL profile includes, and which features it already provides. */
-  readonly include?: { readonly path: string; readonly provides: readonly Feature[] };
-  /** Fragments per feature; a feature missing here does not apply to the arch, with the reason. */
-  readonly fragments: Partial<Record<Feature, readonly string[]>>;
-  readonly notApplicable: Partial<Record<Feature, string>>;
-  readonly partial?: Partial<Record<Feature, string>>;
+  readonly include?: { readonly path: string; readonly provides: readonly ConfigFeature[] };
 }
 
-const X86_FRAGMENTS: Partial<Record<Feature, readonly string[]>> = {
-  pvh: ['pvh.conf'],
-  pv: ['pv.conf'],
-  'virtio-mmio': ['virtio-mmio-cmdline.conf'],
-  'virtio-devices': ['virtio-devices.conf'],
-  viocon: ['viocon.conf', 'viocon-early.conf'],
-  tslog: ['tslog.conf'],
-  tsc: ['tsc.conf'],
-};
-
 // NetBSDfr/NetBSD-src sys/arch/{amd64,i386}/conf/MICROVM + x86/conf/MICROVM.common provide these.
-const MICROVM_PROVIDES: readonly Feature[] = ['pvh', 'pv', 'virtio-mmio', 'virtio-devices', 'viocon'];
+const MICROVM_PROVIDES: readonly ConfigFeature[] = ['pvh', 'pv', 'virtio-mmio', 'virtio-devices', 'viocon'];
 
-/** Per-arch data: adding an arch is adding a row. */
+/**
+ * Per-arch data: adding an arch is adding a row. Which fragments provide a feature on the arch,
+ * and which features do not apply there, is the feature table's (netbsd/features.ts), by platform.
+ */
 export const ARCHES: Record<Arch, ArchRow> = {
   amd64: {
     machine: 'machine amd64 x86 xen',
     base: 'base-x86.conf',
     options: ['EXEC_ELF64', 'MODULAR', 'MEMORY_DISK_HOOKS', 'MEMORY_DISK_DYNAMIC'],
     include: { path: 'arch/amd64/conf/MICROVM', provides: MICROVM_PROVIDES },
-    fragments: X86_FRAGMENTS,
-    notApplicable: {},
   },
   i386: {
     machine: 'machine i386 x86 xen',
     base: 'base-x86.conf',
     options: ['EXEC_ELF32'],
     include: { path: 'arch/i386/conf/MICROVM', provides: MICROVM_PROVIDES },
-    fragments: X86_FRAGMENTS,
-    notApplicable: {},
   },
   aarch64: {
     // std.generic64 says `machine evbarm aarch64` and `pseudo-device md`; repeating them would be config(1) errors.
     base: 'base-aarch64.conf',
     options: [],
-    fragments: {
-      'virtio-mmio': ['virtio-mmio-fdt.conf'],
-      'virtio-devices': ['virtio-devices.conf'],
-      viocon: ['viocon.conf'],
-    },
-    notApplicable: {
-      pvh: 'PVH is an x86 boot protocol; arm64 kernels are booted directly',
-      pv: 'no pv bus on arm; virtio devices come from the device tree',
-      tslog: 'tslog(4) exists only for x86 (arch/x86/x86/tslog.c)',
-      tsc: 'the TSC and CPUID leaves are x86; arm uses the generic timer',
-    },
-    partial: { viocon: 'VIOCON_CONSOLE early console left out: it is known only from the x86 MICROVM.common' },
   },
 };
 
@@ -104,13 +68,26 @@ export interface GenerateOptions {
 /** The config text plus what was left out, so the CLI can say it too. */
 export interface Generated {
   readonly text: string;
-  readonly features: Feature[];
-  readonly notApplied: { feature: Feature; reason: string }[];
+  readonly features: ConfigFeature[];
+  readonly notApplied: { feature: ConfigFeature; reason: string }[];
 }
 
-function feature(name: string): Feature {
-  if ((FEATURES as readonly string[]).includes(name)) return name as Feature;
+function feature(name: string): ConfigFeature {
+  if ((FEATURES as readonly string[]).includes(name)) return name as ConfigFeature;
   throw new KpatchError('USAGE', `unknown feature '${name}'`, `features: ${FEATURES.join(', ')}`);
+}
+
+/** The platform an arch's kernels run on, from the target table. */
+function platformFor(arch: Arch): Platform {
+  const target = TARGETS.find((t) => t.arch === arch);
+  const platform = target && platformOf(target);
+  if (!platform) throw new KpatchError('USAGE', `no microVM platform for arch '${arch}'`);
+  return platform;
+}
+
+/** How feature `f` is configured on `platform`, or why it does not apply there. */
+function useOf(f: ConfigFeature, platform: Platform): FeatureUse | { readonly na: string } {
+  return featureById(f)!.platforms[platform];
 }
 
 /** Builds a kernel config for an arch and profile from the confs/ fragments; every output starts with a header. */
@@ -128,22 +105,20 @@ export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Ge
       throw new KpatchError('USAGE', `${dropped.join(', ')} come${dropped.length === 1 ? 's' : ''} from ${row.include!.path}`, 'use --standalone to leave it out');
     }
   }
+  const platform = platformFor(opts.arch);
   const notApplied: Generated['notApplied'] = [];
-  const features: Feature[] = [];
+  const features: ConfigFeature[] = [];
   for (const f of wanted) {
-    const reason = row.notApplicable[f];
-    if (reason) notApplied.push({ feature: f, reason });
+    const use = useOf(f, platform);
+    if ('na' in use) notApplied.push({ feature: f, reason: use.na });
     else features.push(f);
   }
-  for (const f of features) {
-    const partial = row.partial?.[f];
-    if (partial) notApplied.push({ feature: f, reason: partial });
-  }
-  if (features.includes('virtio-mmio') && opts.arch !== 'aarch64' && !features.includes('pv')) {
-    throw new KpatchError('USAGE', 'virtio-mmio needs pv on x86 (virtio* at pv?)', 'drop --without pv, or add --without virtio-mmio');
-  }
-  if (features.includes('tsc') && opts.arch !== 'aarch64' && !features.includes('pv')) {
-    throw new KpatchError('USAGE', 'tsc needs pv on x86 (pvclock* at pv?)', 'drop --without pv, or add --without tsc');
+  const uses = features.map((f) => [f, useOf(f, platform) as FeatureUse] as const);
+  for (const [f, use] of uses) if (use.partial) notApplied.push({ feature: f, reason: use.partial });
+  for (const [f, use] of uses) {
+    if (use.needs && !features.includes(use.needs.feature as ConfigFeature)) {
+      throw new KpatchError('USAGE', `${f} needs ${use.needs.feature} on ${PLATFORM_NAMES[platform]} (${use.needs.because})`, `drop --without ${use.needs.feature}, or add --without ${f}`);
+    }
   }
   const read = (name: string) => {
     const t = confs.read(name);
@@ -158,8 +133,7 @@ export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Ge
     `# features: ${features.join(' ') || '(none)'}`,
     ...(provided.length ? [`# provided by ${row.include!.path}: ${provided.join(' ')}`] : []),
     ...notApplied.map((n) => `# not applied: ${n.feature}: ${n.reason}`),
-    ...(features.includes('tsc') ? ['# vmm: expose an invariant TSC (QEMU -cpu host,+invtsc) so the TSC frequency comes from CPUID'] : []),
-    ...(features.includes('virtio-mmio') && opts.arch !== 'aarch64' ? ['# vmm: pass virtio_mmio.device=<size>@<base>:<irq> per device (QEMU -M microvm,acpi=off does)'] : []),
+    ...uses.flatMap(([, use]) => (use.vmm ? [`# vmm: ${use.vmm}`] : [])),
   ];
   const parts: string[] = [header.join('\n') + '\n'];
   if (standalone) {
@@ -169,9 +143,9 @@ export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Ge
   } else {
     parts.push(`include "${row.include!.path}"\n`);
   }
-  for (const f of features) {
+  for (const [f, use] of uses) {
     if (provided.includes(f)) continue;
-    for (const frag of row.fragments[f] ?? []) parts.push(read(frag));
+    for (const frag of use.fragments) parts.push(read(frag));
   }
   return { text: parts.join('\n'), features, notApplied };
 }

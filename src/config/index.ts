@@ -7,7 +7,7 @@ export { walkConfig, treePath, type SourceTree, type Issue } from './resolve';
 export { loadDefinitions, definitionFiles } from './defs';
 export { evaluate, type ConfigModel } from './model';
 export { lint, type LintResult, type LintInput, type LintMessage } from './lint';
-export { generateConfig, FEATURES, FEATURE_SUMMARY, ARCHES, type Arch, type Feature, type FragmentSource } from './generate';
+export { generateConfig, FEATURES, ARCHES, type Arch, type ConfigFeature, type FragmentSource } from './generate';
 export { extractConfig, strunvis } from './extract';
 export { diffConfigs, diffConfigTexts } from './diff';
 export { mergeConfigs, type Merged } from './merge';

@@ -14,6 +14,7 @@ import { type ElfSymbol, findSymbol, type SymbolTable } from '../elf/symbols';
 import type { Target } from '../elf/target';
 import { FormatError, KpatchError } from '../errors';
 import type { NetbsdVersion } from './ident';
+import { NL } from './nlist';
 import { type AutoconfLayouts, autoconfLayouts, CFDATA_ERA, type CfdataLayout, type CfdataVariant } from './layouts';
 
 // NetBSD sys/sys/device.h. (The header's comments on 3 and 4 are swapped; subr_userconf.c is the truth.)
@@ -280,20 +281,21 @@ function detectVariant(view: ByteView, count: number, tableOffset: number, layou
 }
 
 function readDrivers(r: Reader, symtab: SymbolTable, layouts: AutoconfLayouts, warnings: string[]): CfDriver[] | null {
-  const sym = findSymbol(r.file, symtab, 'cfdriver_list_initial');
+  const symbol = NL.cfdriverList.name;
+  const sym = findSymbol(r.file, symtab, symbol);
   if (!sym) {
-    warnings.push('no cfdriver_list_initial symbol: locator names and interface-attribute parents are unknown');
+    warnings.push(`no ${symbol} symbol: locator names and interface-attribute parents are unknown`);
     return null;
   }
   const ptr = r.target.model.ptr;
   const max = sym.size > 0n ? Number(sym.size) / ptr : 10_000;
   const drivers: CfDriver[] = [];
   const listLength = Math.min(max, 10_000) * ptr;
-  const list = viewAt(r.file, r.offsetOf(sym.value, listLength, 'cfdriver_list_initial', 0), listLength, r.target.model);
+  const list = viewAt(r.file, r.offsetOf(sym.value, listLength, symbol, 0), listLength, r.target.model);
   const cd = layouts.cfdriver;
   for (let i = 0; ; i++) {
     const at = list.base + i * ptr;
-    if (i >= max || !list.contains(at, ptr)) throw fault(list.base, 'cfdriver_list_initial has no NULL terminator');
+    if (i >= max || !list.contains(at, ptr)) throw fault(list.base, `${symbol} has no NULL terminator`);
     const p = list.word(at, 'cfdriver pointer');
     if (p === 0n) break;
     const o = r.offsetOf(p, cd.size, 'cfdriver pointer', at);
@@ -338,23 +340,24 @@ function readAttrs(r: Reader, va: bigint, layouts: AutoconfLayouts, at: number):
 }
 
 function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: string[]): number[] | null {
-  const sym = findSymbol(r.file, symtab, 'cfroots');
+  const name = NL.cfroots.name;
+  const sym = findSymbol(r.file, symtab, name);
   if (!sym) {
-    warnings.push('no cfroots symbol: roots are taken from entries without a parent');
+    warnings.push(`no ${name} symbol: roots are taken from entries without a parent`);
     return null;
   }
   const max = sym.size > 0n ? Number(sym.size) / ROOT.size : count + 1;
   const length = Math.min(max, count + 1) * ROOT.size;
-  const v = viewAt(r.file, r.offsetOf(sym.value, length, 'cfroots', 0), length, r.target.model);
+  const v = viewAt(r.file, r.offsetOf(sym.value, length, name, 0), length, r.target.model);
   const roots: number[] = [];
   for (let i = 0; i < Math.min(max, count + 1); i++) {
     const at = v.base + i * ROOT.size;
     const idx = readField(v, at, ROOT);
     if (idx === -1) return roots;
-    if (idx < 0 || idx >= count) throw fault(at, 'cfroots index out of range', idx);
+    if (idx < 0 || idx >= count) throw fault(at, `${name} index out of range`, idx);
     roots.push(idx);
   }
-  throw fault(v.base, 'cfroots has no -1 terminator');
+  throw fault(v.base, `${name} has no -1 terminator`);
 }
 
 /** Formats how many entries a table had, for errors. */
@@ -379,7 +382,7 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
 }
 
 function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
-  const [symtab, sym] = requireSymbol(file, symbols, 'cfdata');
+  const [symtab, sym] = requireSymbol(file, symbols, NL.cfdata.name);
   const layouts = autoconfLayouts(target.model);
   const r = new Reader(file, target);
   const entrySize = layouts.cfdata.bitfield.size;
@@ -458,7 +461,7 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
   for (const name of unknownIattrs) warnings.push(`no driver provides interface attribute '${name}': its locators are not shown`);
   const roots = readRoots(r, symtab, count, warnings);
   return {
-    symbol: 'cfdata',
+    symbol: NL.cfdata.name,
     address: sym.value,
     offset: where.offset,
     entrySize,

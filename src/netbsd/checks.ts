@@ -1,20 +1,26 @@
 /**
- * microvmChecks: can this kernel boot as a microVM the way smolBSD boots it? x86 kernels are
- * loaded by QEMU `-M microvm` or Firecracker through the PVH note and find their disk and console
- * through pv -> virtio (mmio_cmdline) -> ld / viocon; aarch64 kernels boot from a device tree and
- * find virtio-mmio there. Required checks decide bootability; informational ones say what the
- * kernel will do slower or without (DELAY-timed TSC, no tslog, no early virtio console).
+ * microvmChecks: can this kernel boot as a microVM the way smolBSD boots it? The checks and what
+ * they look for are the feature table's (features.ts); this file reads the evidence. x86 kernels
+ * are loaded by QEMU `-M microvm` or Firecracker through the PVH note and find their disk and
+ * console through pv -> virtio (mmio_cmdline) -> ld / viocon; aarch64 kernels boot from a device
+ * tree and find virtio-mmio there. Required checks decide bootability; informational ones say what
+ * the kernel will do slower or without. kernelFeatures (`info`) groups the same checks by feature,
+ * so `info` and `check` agree on every kernel.
  * Device checks ask autoconf's question, not "is the entry there": an entry attaches only when it
  * is enabled and some parent on the path from a root attaches too (tree.ts reachability).
  */
 import * as C from '../elf/constants';
+import { loadSegmentByPaddr } from '../elf/address';
 import type { Segment } from '../elf/file';
 import { findSymbol } from '../elf/symbols';
-import { type Arch, describeElf } from '../elf/target';
+import { describeElf } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, type CfEntry, stateName } from './autoconf';
+import { type CheckDef, type CheckId, type Evidence, type FeatureDef, MICROVM_FEATURES, type FeatureId, type Platform, platformOf } from './features';
+import { hex } from '../bytes/view';
 import { entryName, parentName } from './format';
 import { type Kernel, requireAutoconf } from './kernel';
+import { NL } from './nlist';
 import { type AttachGraph, ancestors, attachGraph, reachable } from './tree';
 
 /** How a check came out: `info` is an informational check that is not met; required checks fail instead. */
@@ -38,117 +44,36 @@ export interface Check {
   readonly cause?: readonly CheckEntry[];
 }
 
-/** A virtio child, recognised by its parent spec (`ld* at virtio?`). */
-const atVirtio = (e: CfEntry) => e.parent !== null && (e.parent.driver === 'virtio' || e.parent.iattr === 'virtio');
+/** The ids of every check, in output order, for every platform (inapplicable ones are n/a): the table's checks after `netbsd`. */
+export const MICROVM_CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'viocon', 'tsc', 'tslog', 'early-console'] as const satisfies readonly ('netbsd' | CheckId)[];
 
-/** What the microvm profile needs per architecture (behaviour as data, one row per arch). */
-interface ArchProfile {
-  readonly boot: 'pvh' | 'fdt';
-  /** The virtio transport a microvm provides; other virtio attachments (virtio_pci, acpi) find nothing there. */
-  readonly transport: { readonly id: string; readonly title: string; readonly config: string; readonly match: (e: CfEntry) => boolean };
-  readonly console: { readonly title: string; readonly config: string; readonly match: (e: CfEntry) => boolean };
+const NETBSD_TITLE = 'NetBSD kernel for amd64, i386 or aarch64';
+
+/** A check of the table with the feature it belongs to. */
+interface Row {
+  readonly feature: FeatureDef;
+  readonly def: CheckDef;
+}
+const ROWS: readonly Row[] = MICROVM_FEATURES.flatMap((feature) => feature.checks.map((def) => ({ feature, def })));
+
+/** The row of check `id` on `platform`: the one that applies there, else the first (for its title and n/a reason). */
+function rowFor(id: string, platform: Platform | undefined): Row {
+  const rows = ROWS.filter((r) => r.def.id === id);
+  return rows.find((r) => platform !== undefined && r.def.on[platform] === true) ?? rows[0];
 }
 
-const X86: ArchProfile = {
-  boot: 'pvh',
-  // NetBSD sys/arch/x86/pv/files.pv: attach virtio at pv with mmio_cmdline.
-  transport: { id: 'virtio-cmdline', title: 'virtio-mmio from the kernel command line', config: 'virtio* at pv? (with mmio_cmdline)', match: (e) => e.driver === 'virtio' && e.attachment === 'mmio_cmdline' },
-  console: { title: 'console (viocon at virtio, or com)', config: 'viocon* at virtio? or com0 at isa?', match: (e) => (e.driver === 'viocon' && atVirtio(e)) || e.driver === 'com' },
-};
-
-const ARM: ArchProfile = {
-  boot: 'fdt',
-  // NetBSD sys/arch/evbarm/conf/GENERIC64: virtio* at fdt? # Virtio MMIO device.
-  transport: { id: 'virtio-fdt', title: 'virtio-mmio from the device tree', config: 'virtio* at fdt?', match: (e) => e.driver === 'virtio' && e.parent?.iattr === 'fdt' },
-  // QEMU virt's UART is a PL011 (plcom); com and viocon also serve.
-  console: { title: 'console (plcom, com, or viocon at virtio)', config: 'plcom* at fdt?', match: (e) => e.driver === 'plcom' || e.driver === 'com' || (e.driver === 'viocon' && atVirtio(e)) },
-};
-
-const PROFILES: Record<Arch, ArchProfile> = { amd64: X86, i386: X86, aarch64: ARM };
-
-/** One device requirement: which entries satisfy it. */
-interface Need {
-  readonly id: string;
-  readonly title: string;
-  readonly config: string;
-  readonly match: (e: CfEntry) => boolean;
-}
-
-function needsFor(p: ArchProfile): Need[] {
-  const needs: Need[] = [];
-  if (p.boot === 'pvh') needs.push({ id: 'pv', title: 'pv bus', config: 'pv* at pvbus?', match: (e) => e.driver === 'pv' });
-  needs.push(
-    p.transport,
-    { id: 'virtio-block', title: 'virtio block device (ld at virtio)', config: 'ld* at virtio?', match: (e) => e.driver === 'ld' && atVirtio(e) },
-    { id: 'console', ...p.console },
-  );
-  return needs;
-}
-
-/** The ids of every check, in output order, for every architecture (inapplicable ones are n/a). */
-export const MICROVM_CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'tsc', 'tslog', 'early-console'] as const;
-
-const TITLES: Record<(typeof MICROVM_CHECK_IDS)[number], string> = {
-  netbsd: 'NetBSD kernel for amd64, i386 or aarch64',
-  'pvh-note': 'PVH entry note (ELF note "Xen", type 18)',
-  'pvh-segment': 'PVH note inside a PT_NOTE segment',
-  'pvh-entry': 'PVH entry inside a loadable executable segment',
-  pv: 'pv bus',
-  'virtio-cmdline': X86.transport.title,
-  'virtio-fdt': ARM.transport.title,
-  'virtio-block': 'virtio block device (ld at virtio)',
-  console: 'console',
-  tsc: 'TSC frequency without DELAY calibration',
-  tslog: 'tslog boot-time tracing',
-  'early-console': 'early virtio console (viocon_earlyinit)',
-};
-
-// TSC without DELAY is required: issue 5 lists it with the boot checks, and a microVM kernel that times
-// its TSC against DELAY() loses most of its boot-time budget. tslog and the early console only inform.
-const REQUIRED = new Set(['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'tsc']);
-
-const hex = (n: number | bigint) => `0x${n.toString(16)}`;
 const ref = (e: CfEntry): CheckEntry => ({ index: e.index, name: entryName(e) });
 const label = (e: CfEntry) => `${entryName(e)} (#${e.index})`;
 const list = (es: readonly CfEntry[]) => es.map(label).join(', ');
 
-function check(id: (typeof MICROVM_CHECK_IDS)[number], status: CheckStatus, detail: string, extra: Partial<Check> = {}): Check {
-  return { id, title: extra.title ?? TITLES[id], required: REQUIRED.has(id), status, detail, ...(extra.cause ? { cause: extra.cause } : {}) };
+function result(row: Row | undefined, id: string, status: CheckStatus, detail: string, cause?: readonly CheckEntry[]): Check {
+  // An informational check that is not met is `info`, never `fail`.
+  const required = row?.def.required ?? true;
+  return { id, title: row?.def.title ?? NETBSD_TITLE, required, status: status === 'fail' && !required ? 'info' : status, detail, ...(cause ? { cause } : {}) };
 }
 
 function segmentFlags(s: Segment): string {
   return `${s.flags & C.PF_R ? 'R' : '-'}${s.flags & C.PF_W ? 'W' : '-'}${s.flags & C.PF_X ? 'X' : '-'}`;
-}
-
-/** The PVH checks: QEMU (read_pvh_start_addr) and Firecracker read the note through PT_NOTE only, then jump to its physical address. */
-function pvhChecks(k: Kernel): Check[] {
-  const p = k.pvh;
-  if (!p) {
-    const na = 'no PVH note';
-    return [
-      check('pvh-note', 'fail', 'no PVH note: QEMU -kernel refuses it ("Error loading uncompressed kernel without PVH ELF Note") and Firecracker cannot boot it; build with options XEN and XENPVHVM (MICROVM does)'),
-      check('pvh-segment', 'n/a', na),
-      check('pvh-entry', 'n/a', na),
-    ];
-  }
-  const out = [check('pvh-note', 'pass', `entry ${hex(p.entry)} (descsz ${p.descSize}${p.section ? `, section ${p.section}` : ''})`)];
-  out.push(
-    p.segment !== null
-      ? check('pvh-segment', 'pass', `PT_NOTE segment ${p.segment}`)
-      : check('pvh-segment', 'fail', `the note (file offset ${hex(p.noteOffset)}) is in no PT_NOTE segment: QEMU and Firecracker look for it only there`),
-  );
-  // The entry must be code the loader copies from the file: inside p_filesz of an executable PT_LOAD, by physical address.
-  const entry = BigInt(p.entry);
-  const loads = k.elf.segments.filter((s) => s.type === C.PT_LOAD);
-  const seg = loads.find((s) => entry >= s.paddr && entry < s.paddr + BigInt(s.filesz));
-  if (!seg) {
-    const inBss = loads.some((s) => entry >= s.paddr && entry < s.paddr + BigInt(s.memsz));
-    out.push(check('pvh-entry', 'fail', `entry ${hex(p.entry)} is ${inBss ? 'in the zero-filled part of a PT_LOAD segment' : 'outside every PT_LOAD segment'} (by physical address)`));
-  } else {
-    const where = `PT_LOAD segment ${seg.index} (${segmentFlags(seg)}, paddr ${hex(seg.paddr)}-${hex(seg.paddr + BigInt(seg.filesz))})`;
-    out.push(seg.flags & C.PF_X ? check('pvh-entry', 'pass', `entry ${hex(p.entry)} in ${where}`) : check('pvh-entry', 'fail', `entry ${hex(p.entry)} is in non-executable ${where}`));
-  }
-  return out;
 }
 
 /** What stops an entry from attaching. */
@@ -210,45 +135,6 @@ class DevicePath {
   }
 }
 
-function deviceChecks(table: AutoconfTable | undefined, tableError: string | undefined, profile: ArchProfile): Check[] {
-  const needs = needsFor(profile);
-  const present = new Set(needs.map((n) => n.id));
-  const na = (ids: string[]) => ids.filter((id) => !present.has(id)).map((id) => check(id as (typeof MICROVM_CHECK_IDS)[number], 'n/a', profile.boot === 'pvh' ? 'x86 finds virtio-mmio through pv, not the device tree' : 'aarch64 has no pv bus: virtio-mmio comes from the device tree'));
-  const inapplicable = na(['pv', 'virtio-cmdline', 'virtio-fdt']);
-  if (!table) {
-    const results = needs.map((n) => check(n.id as (typeof MICROVM_CHECK_IDS)[number], 'fail', `cannot tell: ${tableError}`, { title: n.title }));
-    return order([...results, ...inapplicable]);
-  }
-  const path = new DevicePath(table, (e) => e.driver === 'virtio' && !profile.transport.match(e));
-  const verdicts = needs.map((n) => ({ need: n, verdict: path.judge(n.match) }));
-  const results = verdicts.map(({ need, verdict }): Check => {
-    const id = need.id as (typeof MICROVM_CHECK_IDS)[number];
-    const title = `${need.title}`;
-    switch (verdict.kind) {
-      case 'ok': {
-        // A console that attaches through com only is fine, but say why viocon does not.
-        const rest = path.judge((e) => need.match(e) && !path.ok[e.index]);
-        return check(id, 'pass', `${list(verdict.via)}${rest.kind === 'ok' || rest.kind === 'absent' ? '' : `; ${whyNot(rest)}`}`, { title });
-      }
-      case 'absent':
-        return check(id, 'fail', `no such entry in cfdata (config: ${need.config})`, { title });
-      case 'disabled': {
-        // Name what else the disabled entries cut off, the profile's own needs first.
-        const lost = path.lostThrough(verdict.entries);
-        const key = lost.filter((e) => needs.some((n) => n !== need && n.match(e)));
-        const more = lost.length - key.length;
-        const tail = key.length ? `: ${key.map(entryName).join(', ')}${more ? ` and ${more} more` : ''} cannot attach` : lost.length ? `: ${lost.length} enabled ${lost.length === 1 ? 'entry' : 'entries'} below cannot attach` : '';
-        return check(id, 'fail', `${list(verdict.entries)} ${verdict.entries.length === 1 ? 'is' : 'are'} disabled${tail}`, { title, cause: verdict.entries.map(ref) });
-      }
-      case 'blocked': {
-        const cause = [...verdict.off, ...verdict.disabled].map(ref);
-        return check(id, 'fail', whyNot(verdict), cause.length ? { title, cause } : { title });
-      }
-    }
-  });
-  return order([...results, ...inapplicable]);
-}
-
 /** Says why entries judged disabled or blocked cannot attach. */
 function whyNot(v: Verdict & { kind: 'disabled' | 'blocked' }): string {
   const are = (es: readonly CfEntry[]) => `${list(es)} ${es.length === 1 ? 'is' : 'are'} disabled`;
@@ -257,51 +143,143 @@ function whyNot(v: Verdict & { kind: 'disabled' | 'blocked' }): string {
   return `${v.off.length ? `${are(v.off)}; ` : ''}${list(v.entries)} cannot attach: ${why.join('; ') || 'no parent attaches'}`;
 }
 
-const order = (checks: Check[]) => checks.sort((a, b) => MICROVM_CHECK_IDS.indexOf(a.id as never) - MICROVM_CHECK_IDS.indexOf(b.id as never));
+/** A piece of evidence, read: met or not, and what to say. */
+interface Finding {
+  readonly met: boolean;
+  readonly detail: string;
+  readonly cause?: readonly CheckEntry[];
+}
 
-function symbolChecks(k: Kernel, table: AutoconfTable | undefined, profile: ArchProfile): Check[] {
-  const has = (name: string) => (k.symtab ? findSymbol(k.elf, k.symtab, name) !== undefined : undefined);
-  const noSyms = 'no symbol table: cannot tell';
-  const out: Check[] = [];
-  if (profile.boot === 'pvh') {
-    // NetBSD x86 cpu_get_tsc_freq(): CPUID leaves first (identcpu_subr.c), else a DELAY()-timed loop; pvclock reads it from KVM.
-    const pvclock = table ? new DevicePath(table, () => false).judge((e) => e.driver === 'pvclock') : undefined;
-    const cpuid = has('cpu_tsc_freq_cpuid');
-    const via = [cpuid ? 'cpu_tsc_freq_cpuid (CPUID 0x15/0x16/0x40000010; QEMU needs -cpu ...,+invtsc)' : null, pvclock?.kind === 'ok' ? `pvclock: ${list(pvclock.via)}` : null].filter(Boolean);
-    out.push(via.length ? check('tsc', 'pass', via.join('; ')) : check('tsc', 'fail', `${cpuid === undefined ? `${noSyms} about cpu_tsc_freq_cpuid, ` : 'no cpu_tsc_freq_cpuid symbol '}and no attachable pvclock: the TSC is timed against DELAY() at boot`));
-  } else {
-    out.push(check('tsc', 'n/a', 'aarch64 uses the generic timer'));
+/** Everything one kernel's checks read, gathered once. */
+interface Facts {
+  readonly kernel: Kernel;
+  readonly platform: Platform;
+  readonly path: DevicePath | undefined;
+  readonly tableError: string | undefined;
+  /** The device checks that apply on the platform, whose entries a disabled entry's message names first. */
+  readonly needs: readonly ((e: CfEntry) => boolean)[];
+}
+
+const NO_SYMBOLS = 'no symbol table: cannot tell';
+
+/** The PVH evidence: QEMU (read_pvh_start_addr) and Firecracker read the note through PT_NOTE only, then jump to its physical address. */
+function pvhFinding(kind: 'pvh-note' | 'pvh-segment' | 'pvh-entry', k: Kernel): Finding | 'n/a' {
+  const p = k.pvh;
+  if (!p) {
+    if (kind !== 'pvh-note') return 'n/a';
+    return { met: false, detail: 'no PVH note: QEMU -kernel refuses it ("Error loading uncompressed kernel without PVH ELF Note") and Firecracker cannot boot it; build with options XEN and XENPVHVM (MICROVM does)' };
   }
-  // TSLOG (NetBSDfr/NetBSD-src, options TSLOG): the record buffer and its sysctl handlers.
-  const tslog = ['tslog', 'tslog_user', 'sysctl_debug_tslog'].find((s) => has(s));
-  out.push(tslog ? check('tslog', 'pass', `symbol ${tslog} (sysctl debug.tslog)`) : check('tslog', 'info', k.symtab ? 'no tslog symbol (options TSLOG): no boot-time trace' : noSyms));
-  // smolBSD's startnb.sh: `nm $kernel | grep -q viocon_earlyinit` picks console=viocon, else console=com.
-  const early = has('viocon_earlyinit');
-  out.push(early ? check('early-console', 'pass', 'viocon_earlyinit: smolBSD boots it with console=viocon') : check('early-console', 'info', early === undefined ? noSyms : 'no viocon_earlyinit: smolBSD boots it with console=com'));
-  return out;
+  if (kind === 'pvh-note') return { met: true, detail: `entry ${hex(p.entry)} (descsz ${p.descSize}${p.section ? `, section ${p.section}` : ''})` };
+  if (kind === 'pvh-segment') {
+    return p.segment !== null
+      ? { met: true, detail: `PT_NOTE segment ${p.segment}` }
+      : { met: false, detail: `the note (file offset ${hex(p.noteOffset)}) is in no PT_NOTE segment: QEMU and Firecracker look for it only there` };
+  }
+  // The entry must be code the loader copies from the file: inside p_filesz of an executable PT_LOAD, by physical address.
+  const entry = BigInt(p.entry);
+  const seg = loadSegmentByPaddr(k.elf, entry, 'file');
+  if (!seg) {
+    const inBss = loadSegmentByPaddr(k.elf, entry, 'memory') !== undefined;
+    return { met: false, detail: `entry ${hex(p.entry)} is ${inBss ? 'in the zero-filled part of a PT_LOAD segment' : 'outside every PT_LOAD segment'} (by physical address)` };
+  }
+  const where = `PT_LOAD segment ${seg.index} (${segmentFlags(seg)}, paddr ${hex(seg.paddr)}-${hex(seg.paddr + BigInt(seg.filesz))})`;
+  return seg.flags & C.PF_X ? { met: true, detail: `entry ${hex(p.entry)} in ${where}` } : { met: false, detail: `entry ${hex(p.entry)} is in non-executable ${where}` };
+}
+
+function deviceFinding(e: Evidence & { kind: 'device' }, f: Facts): Finding {
+  const path = f.path;
+  if (!path) return { met: false, detail: `cannot tell: ${f.tableError}` };
+  const verdict = path.judge(e.match);
+  switch (verdict.kind) {
+    case 'ok': {
+      // A console that attaches through com only is fine, but say why viocon does not.
+      const rest = path.judge((x) => e.match(x) && !path.ok[x.index]);
+      return { met: true, detail: `${list(verdict.via)}${rest.kind === 'ok' || rest.kind === 'absent' ? '' : `; ${whyNot(rest)}`}` };
+    }
+    case 'absent':
+      return { met: false, detail: `no such entry in cfdata (config: ${e.config})` };
+    case 'disabled': {
+      // Name what else the disabled entries cut off, the platform's other device needs first.
+      const lost = path.lostThrough(verdict.entries);
+      const key = lost.filter((x) => f.needs.some((n) => n !== e.match && n(x)));
+      const more = lost.length - key.length;
+      const tail = key.length ? `: ${key.map(entryName).join(', ')}${more ? ` and ${more} more` : ''} cannot attach` : lost.length ? `: ${lost.length} enabled ${lost.length === 1 ? 'entry' : 'entries'} below cannot attach` : '';
+      return { met: false, detail: `${list(verdict.entries)} ${verdict.entries.length === 1 ? 'is' : 'are'} disabled${tail}`, cause: verdict.entries.map(ref) };
+    }
+    case 'blocked': {
+      const cause = [...verdict.off, ...verdict.disabled].map(ref);
+      return { met: false, detail: whyNot(verdict), ...(cause.length ? { cause } : {}) };
+    }
+  }
+}
+
+/** The first of the evidence's symbols the kernel defines; undefined when it has no symbol table. */
+function symbolFound(e: Evidence & { kind: 'symbol' }, k: Kernel): string | null | undefined {
+  if (!k.symtab) return undefined;
+  const symtab = k.symtab;
+  return e.symbols.map((key) => NL[key].name).find((name) => findSymbol(k.elf, symtab, name) !== undefined) ?? null;
+}
+
+function finding(e: Evidence, f: Facts): Finding | 'n/a' {
+  switch (e.kind) {
+    case 'pvh-note':
+    case 'pvh-segment':
+    case 'pvh-entry':
+      return pvhFinding(e.kind, f.kernel);
+    case 'device':
+      return deviceFinding(e, f);
+    case 'symbol': {
+      const s = symbolFound(e, f.kernel);
+      return s ? { met: true, detail: e.found(s) } : { met: false, detail: s === undefined ? NO_SYMBOLS : e.missing };
+    }
+    case 'any': {
+      // Each part says what it found; when none is met, what each lacks and what the kernel does instead.
+      const parts = e.of.map((part) => {
+        if (part.kind === 'symbol') {
+          const s = symbolFound(part, f.kernel);
+          return s ? { met: true, detail: part.found(s) } : { met: false, detail: s === undefined ? `${NO_SYMBOLS} about ${part.symbols.map((key) => NL[key].name).join(', ')}` : part.missing };
+        }
+        if (part.kind === 'device') {
+          const v = f.path?.judge(part.match);
+          const name = part.name ?? part.config;
+          return v?.kind === 'ok' ? { met: true, detail: `${name}: ${list(v.via)}` } : { met: false, detail: `no attachable ${name}` };
+        }
+        throw new Error(`evidence of kind ${part.kind} inside 'any'`);
+      });
+      const met = parts.filter((p) => p.met);
+      return met.length ? { met: true, detail: met.map((p) => p.detail).join('; ') } : { met: false, detail: `${parts.map((p) => p.detail).join(' and ')}: ${e.otherwise}` };
+    }
+  }
+}
+
+/** Why check `row` does not apply on `platform`. */
+function notApplicable(row: Row, platform: Platform): string {
+  const own = row.def.on[platform];
+  if (own !== undefined && own !== true) return own.na;
+  const use = row.feature.platforms[platform];
+  return 'na' in use ? use.na : `not a ${platform} check`;
 }
 
 function netbsdCheck(k: Kernel): Check {
   const what = describeElf(k.elf.header);
   const os = k.ident ? `NetBSD ${k.ident.version.text}` : k.strings.ostype ? `${k.strings.ostype} ${k.strings.osrelease ?? ''}`.trim() : undefined;
-  if (!k.target) return check('netbsd', 'fail', `${os ? `${os} ` : ''}${what}: the microvm profile covers amd64 and i386 (PVH) and aarch64 (device tree)`);
-  if (!os) return check('netbsd', 'fail', `${what} with no NetBSD ident note and no ostype string`);
-  if (k.elf.header.type !== C.ET_EXEC) return check('netbsd', 'fail', `${os} ${what}: a kernel is an executable`);
-  const boot = k.target.pvh ? 'boots through PVH' : 'boots from a device tree; PVH does not apply';
-  return check('netbsd', 'pass', `${os} ${k.target.arch} (${what}); ${boot}`);
+  const fail = (detail: string) => result(undefined, 'netbsd', 'fail', detail);
+  if (!k.target || !platformOf(k.target)) return fail(`${os ? `${os} ` : ''}${what}: the microvm profile covers amd64 and i386 (PVH) and aarch64 (device tree)`);
+  if (!os) return fail(`${what} with no NetBSD ident note and no ostype string`);
+  if (k.elf.header.type !== C.ET_EXEC) return fail(`${os} ${what}: a kernel is an executable`);
+  const boot = platformOf(k.target) === 'pvh' ? 'boots through PVH' : 'boots from a device tree; PVH does not apply';
+  return result(undefined, 'netbsd', 'pass', `${os} ${k.target.arch} (${what}); ${boot}`);
 }
 
 /**
- * Runs the microvm profile's checks on `kernel`; `table` defaults to the kernel's own autoconf
- * table, and when that cannot be read the device checks fail saying why.
+ * Runs the microvm profile's checks on `kernel`, one per id of MICROVM_CHECK_IDS; `table` defaults
+ * to the kernel's own autoconf table, and when that cannot be read the device checks say why.
  */
 export function microvmChecks(kernel: Kernel, table?: AutoconfTable): Check[] {
   const first = netbsdCheck(kernel);
-  const target = kernel.target;
-  if (!target || first.status === 'fail') {
-    return [first, ...MICROVM_CHECK_IDS.slice(1).map((id) => check(id, 'n/a', 'not a NetBSD kernel kpatch can check'))];
-  }
-  const profile = PROFILES[target.arch];
+  const platform = kernel.target && platformOf(kernel.target);
+  const ids = MICROVM_CHECK_IDS.slice(1);
+  if (!platform || first.status === 'fail') return [first, ...ids.map((id) => result(rowFor(id, platform), id, 'n/a', 'not a NetBSD kernel kpatch can check'))];
   let tableError: string | undefined;
   if (!table) {
     try {
@@ -311,11 +289,61 @@ export function microvmChecks(kernel: Kernel, table?: AutoconfTable): Check[] {
       tableError = e.message;
     }
   }
-  const pvh = profile.boot === 'pvh' ? pvhChecks(kernel) : (['pvh-note', 'pvh-segment', 'pvh-entry'] as const).map((id) => check(id, 'n/a', 'aarch64 boots from a device tree: PVH does not apply'));
-  return order([first, ...pvh, ...deviceChecks(table, tableError, profile), ...symbolChecks(kernel, table, profile)]);
+  const applies = ROWS.filter((r) => r.def.on[platform] === true);
+  const devices = applies.flatMap((r) => (r.def.evidence.kind === 'device' ? [r.def.evidence] : []));
+  const transport = devices.find((d) => d.transport);
+  const path = table && new DevicePath(table, (e) => e.driver === 'virtio' && transport !== undefined && !transport.match(e));
+  const facts: Facts = { kernel, platform, path, tableError, needs: devices.map((d) => d.match) };
+  return [
+    first,
+    ...ids.map((id) => {
+      const row = rowFor(id, platform);
+      if (row.def.on[platform] !== true) return result(row, id, 'n/a', notApplicable(row, platform));
+      const found = finding(row.def.evidence, facts);
+      if (found === 'n/a') return result(row, id, 'n/a', 'no PVH note');
+      return result(row, id, found.met ? 'pass' : 'fail', found.detail, found.cause);
+    }),
+  ];
 }
 
 /** Tells whether every required check passed (n/a counts as passed: it does not apply). */
 export function checksPass(checks: readonly Check[]): boolean {
   return checks.every((c) => !c.required || c.status !== 'fail');
+}
+
+/** Whether a kernel has a feature, from its checks: `n/a` where the feature does not apply. */
+export type FeatureState = 'present' | 'missing' | 'n/a';
+
+/** One feature of the table, as a kernel has it. */
+export interface FeatureStatus {
+  readonly id: FeatureId;
+  readonly state: FeatureState;
+  readonly present: boolean;
+  /** Whether a microVM needs it (some check of it is required). */
+  readonly required: boolean;
+  /** The details of its checks, or why it does not apply. */
+  readonly detail: string;
+  /** Its checks' ids, as `check --microvm` reports them. */
+  readonly checks: readonly string[];
+}
+
+/**
+ * Groups checks (microvmChecks' result) by feature: a feature is present when every check of it
+ * that applies passes, missing when one does not, n/a when none applies. This is how `info` lists
+ * features, so it can never disagree with `check`.
+ */
+export function featuresOf(checks: readonly Check[]): FeatureStatus[] {
+  return MICROVM_FEATURES.map((feature) => {
+    const ids = [...new Set(feature.checks.map((c) => c.id))];
+    const own = checks.filter((c) => (ids as string[]).includes(c.id));
+    const applying = own.filter((c) => c.status !== 'n/a');
+    const state: FeatureState = applying.length === 0 ? 'n/a' : applying.every((c) => c.status === 'pass') ? 'present' : 'missing';
+    const shown = applying.length ? applying : own.slice(0, 1);
+    return { id: feature.id, state, present: state === 'present', required: applying.some((c) => c.required), detail: [...new Set(shown.map((c) => c.detail))].join('; '), checks: ids };
+  });
+}
+
+/** Lists the table's features as `kernel` has them; `table` is its autoconf table when the caller has read it. */
+export function kernelFeatures(kernel: Kernel, table?: AutoconfTable): FeatureStatus[] {
+  return featuresOf(microvmChecks(kernel, table));
 }

@@ -9,7 +9,7 @@ import { FSTATE_DNOTFOUND, FSTATE_DSTAR } from './autoconf';
 import { hasEmbeddedConfig, type Kernel, requireAutoconf } from './kernel';
 import type { CfdataVariant } from './layouts';
 import type { PvhEntry } from './pvh';
-import { type Feature, kernelFeatures } from './features';
+import { type FeatureStatus, kernelFeatures } from './checks';
 import type { AutoconfTable } from './autoconf';
 
 /** What `info` reports. */
@@ -49,8 +49,8 @@ export interface KernelInfo {
   /** Why there is no autoconf table (stripped, not a kernel, unsupported machine). */
   readonly autoconfError: string | null;
   readonly embeddedConfig: boolean;
-  /** microVM features read from notes, cfdata and symbols. */
-  readonly features: readonly Feature[];
+  /** The feature table's features as this kernel has them: `check --microvm`'s checks, grouped (checks.ts featuresOf). */
+  readonly features: readonly FeatureStatus[];
   readonly warnings: readonly string[];
 }
 

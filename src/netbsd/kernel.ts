@@ -13,6 +13,7 @@ import { describeElf, findTarget, requireTarget, type Target } from '../elf/targ
 import { KpatchError } from '../errors';
 import { type AutoconfTable, readAutoconf } from './autoconf';
 import { findIdent, type IdentNote, type NetbsdVersion, parseOsrelease } from './ident';
+import { NL } from './nlist';
 import { findPvh, type PvhEntry } from './pvh';
 
 /** Version strings from sys/conf/newvers.sh's vers.c, read through their symbols. */
@@ -56,9 +57,9 @@ export function inspectKernel(source: ByteSource): Kernel {
   let strings: VersionStrings | undefined;
   const readStrings = (): VersionStrings =>
     (strings ??= {
-      ostype: readStringSymbol(elf, symtab, 'ostype', 64),
-      osrelease: readStringSymbol(elf, symtab, 'osrelease', 64),
-      version: readStringSymbol(elf, symtab, 'version', 1024),
+      ostype: readStringSymbol(elf, symtab, NL.ostype.name, 64),
+      osrelease: readStringSymbol(elf, symtab, NL.osrelease.name, 64),
+      version: readStringSymbol(elf, symtab, NL.version.name, 1024),
     });
   return {
     elf,
@@ -91,7 +92,7 @@ function notAKernel(k: Kernel): KpatchError | undefined {
     if (!k.ident) return new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${what} with no NetBSD ident note and no symbol table`);
     return new KpatchError('SYMBOL_MISSING', `no symbol table in ${os} ${what}: stripped kernel or userland program? kpatch needs the cfdata symbol`, 'use a kernel built with symbols (netbsd, not netbsd.stripped)');
   }
-  if (!findSymbol(k.elf, k.symtab, 'cfdata')) {
+  if (!findSymbol(k.elf, k.symtab, NL.cfdata.name)) {
     if (!k.ident && !k.strings.ostype) return new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${os ? `${os} ` : ''}${what} with no NetBSD ident note and no cfdata symbol`);
     return new KpatchError('SYMBOL_MISSING', `no cfdata symbol in ${os ?? 'NetBSD'} ${what}: a userland program, or a kernel without autoconf?`);
   }
@@ -110,7 +111,7 @@ export function requireAutoconf(k: Kernel): AutoconfTable {
 export function hasEmbeddedConfig(k: Kernel): boolean {
   const marker = Buffer.from('_CFG_', 'latin1');
   if (k.symtab) {
-    const sym = findSymbol(k.elf, k.symtab, 'config');
+    const sym = findSymbol(k.elf, k.symtab, NL.config.name);
     const where = sym && lookupAddress(k.elf, sym.value, marker.length);
     if (where && where.ok) return Buffer.from(k.elf.source.read(where.offset, marker.length)).equals(marker);
   }

@@ -54,8 +54,8 @@ describe('info', () => {
       version: 'NetBSD 10.1 (MICROVM) #0: Thu Jan  1 00:00:00 UTC 2025',
       pvh: expect.stringMatching(/^entry 0x200020 \(note at file offset 0x[0-9a-f]+, section \.note\.Xen, PT_NOTE segment 3; in executable PT_LOAD segment 0\)$/),
       autoconf: `cfdata at 0x${amd64.cfdata.address.toString(16)} (file offset 0x${amd64.cfdata.offset.toString(16)}): 12 entries of 48 bytes, bitfield layout; 12 enabled, 0 disabled`,
-      // The default table has pv, virtio at pv with mmio_cmdline and viocon_earlyinit, and none of the rest.
-      features: 'pvh pv virtio-mmio viocon-early; missing: tslog pvclock tsc-cpuid',
+      // The default table has pv, virtio at pv with mmio_cmdline, ld, com, viocon and viocon_earlyinit; no pvclock, no tslog or TSC symbols.
+      features: 'pvh pv virtio-mmio virtio-devices console viocon; missing: tslog tsc',
       config: 'embedded (options INCLUDE_CONFIG_FILE; kpatch config extract prints it)',
     });
   });

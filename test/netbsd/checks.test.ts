@@ -7,69 +7,16 @@ import { type Check, checksPass, MICROVM_CHECK_IDS, microvmChecks } from '../../
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { applyEdits } from '../../src/patch/apply';
 import { type Operation, planOperations } from '../../src/patch/plan';
-import { attachable, fixtureBytes, fixtureTable, rowName } from '../support/attach-oracle';
-import { manifest, type ManifestRow, type Table, type TableEntry } from '../support/fixtures';
-
-const X86 = ['amd64', 'i386'];
-const SUPPORTED = [...X86, 'aarch64'];
-
-const atVirtio = (e: TableEntry) => e.parent !== null && (e.parent.driver === 'virtio' || e.parent.iattr === 'virtio');
-
-/** The profile as the issue states it, per arch: what each device check looks for. */
-function needs(arch: string): Record<string, (e: TableEntry) => boolean> {
-  if (X86.includes(arch)) {
-    return {
-      pv: (e) => e.driver === 'pv',
-      'virtio-cmdline': (e) => e.driver === 'virtio' && e.attachment === 'mmio_cmdline',
-      'virtio-block': (e) => e.driver === 'ld' && atVirtio(e),
-      console: (e) => (e.driver === 'viocon' && atVirtio(e)) || e.driver === 'com',
-    };
-  }
-  return {
-    'virtio-fdt': (e) => e.driver === 'virtio' && e.parent?.iattr === 'fdt',
-    'virtio-block': (e) => e.driver === 'ld' && atVirtio(e),
-    console: (e) => e.driver === 'plcom' || e.driver === 'com' || (e.driver === 'viocon' && atVirtio(e)),
-  };
-}
-
-/** A microvm has one virtio transport; virtio_pci and friends attach to nothing there. */
-const onPath = (arch: string) => {
-  const transport = needs(arch)[X86.includes(arch) ? 'virtio-cmdline' : 'virtio-fdt'];
-  return (e: TableEntry) => e.driver !== 'virtio' || transport(e);
-};
+import { fixtureBytes, fixtureTable, rowName } from '../support/attach-oracle';
+import { manifest } from '../support/fixtures';
+import { expectedChecks, needs } from '../support/microvm-oracle';
 
 function load(bytes: Uint8Array) {
   return inspectKernel(memorySource(bytes));
 }
 
 const byId = (checks: readonly Check[]) => Object.fromEntries(checks.map((c) => [c.id, c])) as Record<string, Check>;
-
-/** Expected status of every check for a fixture, from its manifest row and table. */
-function expected(row: ManifestRow): Record<string, Check['status']> {
-  const out: Record<string, Check['status']> = {};
-  if (!SUPPORTED.includes(row.arch)) {
-    for (const id of MICROVM_CHECK_IDS) out[id] = id === 'netbsd' ? 'fail' : 'n/a';
-    return out;
-  }
-  const x86 = X86.includes(row.arch);
-  out.netbsd = 'pass';
-  out['pvh-note'] = !x86 ? 'n/a' : row.pvh ? 'pass' : 'fail';
-  out['pvh-segment'] = out['pvh-entry'] = x86 && row.pvh ? 'pass' : 'n/a';
-  const t: Table = fixtureTable(row);
-  const ok = attachable(t, undefined, onPath(row.arch));
-  for (const id of ['pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console']) {
-    const match = needs(row.arch)[id];
-    if (!match) out[id] = 'n/a';
-    else if (row.stripped) out[id] = 'fail';
-    else out[id] = t.entries.some((e, i) => match(e) && ok[i]) ? 'pass' : 'fail';
-  }
-  const sym = (name: string) => !row.stripped && (t.symbols ?? []).includes(name);
-  const pvclock = !row.stripped && t.entries.some((e, i) => e.driver === 'pvclock' && ok[i]);
-  out.tsc = !x86 ? 'n/a' : sym('cpu_tsc_freq_cpuid') || pvclock ? 'pass' : 'fail';
-  out.tslog = sym('tslog') ? 'pass' : 'info';
-  out['early-console'] = sym('viocon_earlyinit') ? 'pass' : 'info';
-  return out;
-}
+const expected = expectedChecks;
 
 describe.each(manifest)('microvmChecks on $file ($arch)', (row) => {
   const checks = microvmChecks(load(fixtureBytes(row.file)));

@@ -27,10 +27,11 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
   return rows.map(([k, v]) => `${bold(k.padEnd(10))} ${v}\n`).join('');
 }
 
+/** `pvh pv ...; missing: tslog; n/a: ...`: the feature table's features in its order, by state, as check --microvm judges them. */
 function featuresLine(features: KernelInfo['features']): string {
-  const have = features.filter((f) => f.present).map((f) => f.id);
-  const missing = features.filter((f) => !f.present).map((f) => f.id);
-  return `${have.join(' ') || 'none'}${missing.length ? `; missing: ${missing.join(' ')}` : ''}`;
+  const ids = (state: string) => features.filter((f) => f.state === state).map((f) => f.id);
+  const [missing, na] = [ids('missing'), ids('n/a')];
+  return `${ids('present').join(' ') || 'none'}${missing.length ? `; missing: ${missing.join(' ')}` : ''}${na.length ? `; n/a: ${na.join(' ')}` : ''}`;
 }
 
 /** One line about a PVH entry. */
