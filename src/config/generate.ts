@@ -2,12 +2,12 @@
  * The SMOL config generator: a kernel config for a microVM, assembled from the fragments in confs/ (one per feature).
  * Pure: the caller passes a reader for the fragment files, so the CLI reads them from the package directory.
  */
-import { TARGETS } from '../elf/target';
+import { type Arch as TargetArch, targetByArch } from '../elf/target';
 import { KpatchError } from '../errors';
 import { CONFIG_FEATURES, featureById, type FeatureId, type FeatureUse, type Platform, PLATFORM_NAMES, platformOf } from '../netbsd/features';
 
-/** Architectures the generator knows. */
-export type Arch = 'amd64' | 'i386' | 'aarch64';
+/** Architectures the generator knows: the target table's names that have a row in ARCHES below. */
+export type Arch = keyof typeof ARCHES;
 /** A feature `config generate` can switch: the feature table's, less those every base config provides. */
 export type ConfigFeature = Exclude<FeatureId, 'console'>;
 
@@ -31,7 +31,7 @@ const MICROVM_PROVIDES: readonly ConfigFeature[] = ['pvh', 'pv', 'virtio-mmio', 
  * Per-arch data: adding an arch is adding a row. Which fragments provide a feature on the arch,
  * and which features do not apply there, is the feature table's (netbsd/features.ts), by platform.
  */
-export const ARCHES: Record<Arch, ArchRow> = {
+export const ARCHES = {
   amd64: {
     machine: 'machine amd64 x86 xen',
     base: 'base-x86.conf',
@@ -49,7 +49,7 @@ export const ARCHES: Record<Arch, ArchRow> = {
     base: 'base-aarch64.conf',
     options: [],
   },
-};
+} as const satisfies Partial<Record<TargetArch, ArchRow>>;
 
 /** Reads a fragment file by name from confs/. */
 export interface FragmentSource {
@@ -79,8 +79,7 @@ function feature(name: string): ConfigFeature {
 
 /** The platform an arch's kernels run on, from the target table. */
 function platformFor(arch: Arch): Platform {
-  const target = TARGETS.find((t) => t.arch === arch);
-  const platform = target && platformOf(target);
+  const platform = platformOf(targetByArch(arch));
   if (!platform) throw new KpatchError('USAGE', `no microVM platform for arch '${arch}'`);
   return platform;
 }
@@ -92,7 +91,7 @@ function useOf(f: ConfigFeature, platform: Platform): FeatureUse | { readonly na
 
 /** Builds a kernel config for an arch and profile from the confs/ fragments; every output starts with a header. */
 export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Generated {
-  const row = ARCHES[opts.arch];
+  const row: ArchRow | undefined = ARCHES[opts.arch];
   if (!row) throw new KpatchError('USAGE', `unknown arch '${opts.arch}'`, `arches: ${Object.keys(ARCHES).join(', ')}`);
   const profile = opts.profile ?? 'smol';
   const without = new Set((opts.without ?? []).map(feature));

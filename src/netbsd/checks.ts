@@ -13,7 +13,7 @@ import * as C from '../elf/constants';
 import { loadSegmentByPaddr } from '../elf/address';
 import type { Segment } from '../elf/file';
 import { findSymbol } from '../elf/symbols';
-import { describeElf } from '../elf/target';
+import { ARCH_NAMES, describeElf, targetByArch } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, type CfEntry, stateName } from './autoconf';
 import { type CheckDef, type CheckId, type Evidence, type FeatureDef, MICROVM_FEATURES, type FeatureId, type Platform, platformOf } from './features';
@@ -47,7 +47,12 @@ export interface Check {
 /** The ids of every check, in output order, for every platform (inapplicable ones are n/a): the table's checks after `netbsd`. */
 export const MICROVM_CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'viocon', 'tsc', 'tslog', 'early-console'] as const satisfies readonly ('netbsd' | CheckId)[];
 
-const NETBSD_TITLE = 'NetBSD kernel for amd64, i386 or aarch64';
+const NETBSD_TITLE = 'NetBSD kernel for PVH or arm64 Image boot';
+
+/** The architectures the microvm profile covers, per platform, as the target table says: "amd64 and i386 (PVH) and aarch64 or aarch64eb (device tree)". */
+const orList = (names: readonly string[]) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join(''));
+const covered = (p: Platform) => ARCH_NAMES.filter((a) => platformOf(targetByArch(a)) === p);
+const COVERS = `${covered('pvh').join(' and ')} (PVH) and ${orList(covered('fdt'))} (device tree)`;
 
 /** A check of the table with the feature it belongs to. */
 interface Row {
@@ -264,7 +269,7 @@ function netbsdCheck(k: Kernel): Check {
   const what = describeElf(k.elf.header);
   const os = k.ident ? `NetBSD ${k.ident.version.text}` : k.strings.ostype ? `${k.strings.ostype} ${k.strings.osrelease ?? ''}`.trim() : undefined;
   const fail = (detail: string) => result(undefined, 'netbsd', 'fail', detail);
-  if (!k.target || !platformOf(k.target)) return fail(`${os ? `${os} ` : ''}${what}: the microvm profile covers amd64 and i386 (PVH) and aarch64 (device tree)`);
+  if (!k.target || !platformOf(k.target)) return fail(`${os ? `${os} ` : ''}${what}: the microvm profile covers ${COVERS}`);
   if (!os) return fail(`${what} with no NetBSD ident note and no ostype string`);
   if (k.elf.header.type !== C.ET_EXEC) return fail(`${os} ${what}: a kernel is an executable`);
   const boot = platformOf(k.target) === 'pvh' ? 'boots through PVH' : 'boots from a device tree; PVH does not apply';

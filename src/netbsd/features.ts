@@ -4,7 +4,7 @@
  * `check --microvm`; `info`'s features are those same checks, grouped), whether a microVM needs
  * it, and on which platform it applies. Data only: checks.ts evaluates the evidence.
  */
-import type { Target } from '../elf/target';
+import type { BootKind, Target } from '../elf/target';
 import type { CfEntry } from './autoconf';
 import { NL, type SymbolKey } from './nlist';
 
@@ -17,9 +17,12 @@ export type Platform = 'pvh' | 'fdt';
 /** What each platform is called in messages. */
 export const PLATFORM_NAMES: Readonly<Record<Platform, string>> = { pvh: 'x86', fdt: 'aarch64' };
 
-/** The platform of a target, or undefined when the microvm profile does not cover it. */
+/** The platform of each way of booting a kernel the microvm profile covers (target.ts BootKind). */
+export const PLATFORM_OF_BOOT: Readonly<Partial<Record<BootKind, Platform>>> = { pvh: 'pvh', 'arm64-image': 'fdt' };
+
+/** The platform of a target, or undefined when the microvm profile does not cover it (a port started by its own loader). */
 export function platformOf(target: Target): Platform | undefined {
-  return target.pvh ? 'pvh' : target.arch === 'aarch64' ? 'fdt' : undefined;
+  return PLATFORM_OF_BOOT[target.boot];
 }
 
 /** How a check reads its evidence from a kernel binary. */

@@ -45,7 +45,7 @@ describe('parsePatchScript', () => {
     ['\n\ndisable', 'x:3: disable needs at least one selector'],
     ['disable ld --bogus', "x:1: unknown option '--bogus'"],
     ['enable ld --no-ancestors', 'x:1: --no-ancestors goes with keep only'],
-    ['require arch sparc64', "x:1: unknown arch 'sparc64'"],
+    ['require arch sparc65', "x:1: unknown arch 'sparc65'"],
     ['require version 10', 'x:1: require version takes an operator and a version'],
     ['require version >= ten', "x:1: bad version 'ten'"],
     ['require colour blue', "x:1: unknown guard 'require colour'"],
@@ -69,6 +69,16 @@ describe('kpatch apply', () => {
     const out2 = path.join(dir, 'out2');
     expect((await runCli(['disable', 'vioif', 'com0', '-k', fixturePath('netbsd-amd64'), '-o', out2])).code).toBe(0);
     expect(fs.readFileSync(out).equals(fs.readFileSync(out2))).toBe(true);
+  });
+
+  it.each([
+    ['netbsd-amd64', 'x86_64'],
+    ['netbsd-aarch64', 'evbarm'],
+    ['netbsd-aarch64', 'i386|evbarm'],
+  ])('require arch takes MACHINE_ARCH and port names too (%s: %s)', async (fixture, names) => {
+    const p = write('n.kpatch', `require arch ${names}\ndisable ld\n`);
+    const r = await runCli(['apply', p, '-k', fixturePath(fixture), '--dry-run']);
+    expect([r.code, r.err]).toEqual([0, '']);
   });
 
   it('keep lines of one plan form one allow list', async () => {
