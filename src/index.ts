@@ -32,7 +32,7 @@ export {
   type CfEntry,
   type CfParent,
   type CfDriver,
-  type Locator,
+  type CfLocator,
 } from './netbsd/autoconf';
 export { CFDATA_FIELDS, autoconfLayouts, type CfdataVariant } from './netbsd/layouts';
 export { decodeNetbsdVersion, type NetbsdVersion } from './netbsd/ident';

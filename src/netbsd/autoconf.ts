@@ -42,7 +42,7 @@ export function stateName(fstate: number): StateName {
 }
 
 /** One locator of an entry. */
-export interface Locator {
+export interface CfLocator {
   readonly name: string;
   readonly value: number;
   /** `?` in the config: the value equals the locator's default and the locator has a default string. */
@@ -69,7 +69,7 @@ export interface CfEntry {
   readonly fstate: number;
   readonly state: StateName;
   readonly parent: CfParent | null;
-  readonly locators: readonly Locator[];
+  readonly locators: readonly CfLocator[];
   readonly flags: number;
   readonly address: bigint;
   /** File offset of the entry. */
@@ -207,12 +207,12 @@ class Reader {
   }
 
   /** Reads the locator values at `va` (a `cf_loc` run), named by the parent attribute's descriptions. */
-  locators(va: bigint, descs: readonly LocatorDesc[], what: string, at: number): Locator[] {
+  locators(va: bigint, descs: readonly LocatorDesc[], what: string, at: number): CfLocator[] {
     const count = descs.length;
     if (count === 0) return [];
     const offset = this.offsetOf(va, count * LOCATOR.size, what, at);
     const v = this.bytesAt(offset, count * LOCATOR.size);
-    const out = new Array<Locator>(count);
+    const out = new Array<CfLocator>(count);
     for (let k = 0; k < count; k++) {
       const d = descs[k];
       const value = readField(v, offset + k * LOCATOR.size, LOCATOR, what);
@@ -434,7 +434,7 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
       }
     }
     const loc = readField(view, at, L.loc);
-    let locators: Locator[] = [];
+    let locators: CfLocator[] = [];
     if (loc !== 0n && parent) {
       const ia = iattrs.get(parent.iattr);
       if (ia) {

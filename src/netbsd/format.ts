@@ -2,7 +2,7 @@
  * Plain-text forms of autoconf entries, in the spirit of userconf(4)'s `list`: name with unit or
  * `*`, ` at ` and the parent, locators, flags, `disable`. No colour here; the CLI adds it.
  */
-import type { CfEntry, CfParent, Locator } from './autoconf';
+import type { CfEntry, CfParent, CfLocator } from './autoconf';
 
 /** `com0`, `cpu*`. */
 export function entryName(e: Pick<CfEntry, 'driver' | 'unit' | 'star'>): string {
@@ -17,7 +17,7 @@ export function parentName(p: CfParent | null): string {
 }
 
 /** A locator value as config(5) writes it: `?` for the default, small numbers in decimal, others in hex. */
-export function locatorValue(l: Locator): string {
+export function locatorValue(l: CfLocator): string {
   if (l.wildcard) return '?';
   return l.value >= -1 && l.value <= 15 ? String(l.value) : l.value < 0 ? String(l.value) : `0x${l.value.toString(16)}`;
 }

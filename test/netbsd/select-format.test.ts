@@ -1,5 +1,5 @@
 import { memorySource } from '../../src/bytes/source';
-import type { CfEntry, Locator } from '../../src/netbsd/autoconf';
+import type { CfEntry, CfLocator } from '../../src/netbsd/autoconf';
 import { entryLine, entryName, locatorValue, parentName } from '../../src/netbsd/format';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { closestDrivers, globToRegExp, selectEntries } from '../../src/netbsd/select';
@@ -116,7 +116,7 @@ describe('entryLine', () => {
     [{ name: 'port', value: 16, wildcard: false }, '0x10'],
     [{ name: 'x', value: -2, wildcard: false }, '-2'],
     [{ name: 'x', value: 0, wildcard: false }, '0'],
-  ] as [Locator, string][])('locatorValue(%j) = %s', (l, want) => expect(locatorValue(l)).toBe(want));
+  ] as [CfLocator, string][])('locatorValue(%j) = %s', (l, want) => expect(locatorValue(l)).toBe(want));
 
   it.each([
     [null, 'root'],
