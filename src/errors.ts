@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'PATCH_FILE' // a .kpatch file has a bad line or a failing guard
   | 'CONFIG_SYNTAX' // a config(5) file does not parse
   | 'USAGE' // the command line is wrong
-  | 'IO'; // a file cannot be read or written
+  | 'IO' // a file cannot be read or written
+  | 'NOT_FOUND'; // a negative answer: what was asked for is not in the file (no PVH note, no embedded config)
 
 /** The base of every error kpatch raises on purpose; `hint` says what to try next. */
 export class KpatchError extends Error {
@@ -41,6 +42,16 @@ export class FormatError extends KpatchError {
     code: ErrorCode = 'ELF_FORMAT',
   ) {
     super(code, `${what}${value === undefined ? '' : ` '${formatValue(value)}'`} at byte 0x${offset.toString(16)}`);
+  }
+}
+
+/**
+ * A negative answer rather than a failure: the file is fine but lacks what was asked for (no PVH
+ * note, no embedded config). The CLI reports it in one line like any error, with exit status 1.
+ */
+export class NotFoundError extends KpatchError {
+  constructor(message: string, hint?: string) {
+    super('NOT_FOUND', message, hint);
   }
 }
 

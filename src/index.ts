@@ -9,7 +9,7 @@
  *   writePatched(file, 'netbsd-SMOL.small', false, plan.edits);
  *   file.close();
  */
-export { KpatchError, FormatError, EditError, type ErrorCode } from './errors';
+export { KpatchError, FormatError, EditError, NotFoundError, type ErrorCode } from './errors';
 export { type ByteSource, memorySource, chunkedSource } from './bytes/source';
 export { ByteView, ILP32, LP64, type DataModel, type Endian } from './bytes/view';
 export { defineStruct, readField, encodeField, type StructLayout, type FieldLayout, type Scalar } from './bytes/struct';

@@ -68,7 +68,8 @@ export function report(e: unknown, io: Io): number {
   if (e instanceof KpatchError) {
     // One line, always: pipelines grep stderr, and a hint on a second line gets lost.
     io.err(`${s.error('kpatch:')} ${oneLine(e.message)}${e.hint ? s.dim(`; ${oneLine(e.hint)}`) : ''}\n`);
-    return 2;
+    // A negative answer (no PVH note, no embedded config) is exit 1, like a failed check; bad input is 2.
+    return e.code === 'NOT_FOUND' ? 1 : 2;
   }
   const message = e instanceof Error ? e.message : String(e);
   io.err(`${s.error('kpatch: internal error:')} ${oneLine(message.split('\n')[0])}\n`);

@@ -2,6 +2,7 @@
  * `kpatch pvh <kernel>`: the PVH entry point QEMU and Firecracker jump to; exit 1 when there is none.
  */
 import type { Command } from '@commander-js/extra-typings';
+import { NotFoundError } from '../../errors';
 import { action, type Context } from '../context';
 import { hex, toJson } from '../render';
 import { withKernel } from './kernel';
@@ -18,11 +19,14 @@ export function registerPvh(program: Command, ctx: Context): void {
     .action(
       action(ctx, (path, opts) => {
         const pvh = withKernel(path, (k) => k.pvh);
-        if (opts.json) ctx.io.out(toJson({ pvh: pvh ?? null }));
-        else if (pvh) ctx.io.out(`${hex(pvh.entry)}\n${pvhLine(pvh)}\n`);
-        else ctx.io.err(`kpatch: ${path}: no PVH note (ELF note "Xen", type 18): QEMU -kernel and Firecracker cannot boot it\n`);
-        if (!pvh) return 1;
-        // A note outside any PT_NOTE is invisible to loaders: say so, but it is still an answer.
+        if (opts.json) {
+          // JSON answers null on stdout (nothing on stderr), with the same exit status.
+          ctx.io.out(toJson({ pvh: pvh ?? null }));
+          return pvh ? 0 : 1;
+        }
+        if (!pvh) throw new NotFoundError(`${path}: no PVH note (ELF note "Xen", type 18): QEMU -kernel and Firecracker cannot boot it`);
+        // A note outside any PT_NOTE is invisible to loaders: pvhLine says so, but it is still an answer.
+        ctx.io.out(`${hex(pvh.entry)}\n${pvhLine(pvh)}\n`);
         return 0;
       }),
     );
