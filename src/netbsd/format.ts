@@ -44,3 +44,34 @@ export function entryLine(e: CfEntry): string {
   if (e.attachment !== e.driver) s += ` with ${e.attachment}`;
   return s;
 }
+
+/** The name userconf(4) prints for an entry: unit for NOTFOUND/DNOTFOUND, `*` for STAR/DSTAR, `*FOUND*`, `*UNKNOWN*`. */
+export function userconfName(e: Pick<CfEntry, 'driver' | 'unit' | 'fstate'>): string {
+  switch (e.fstate) {
+    case 0:
+    case 4:
+      return `${e.driver}${e.unit}`;
+    case 1:
+      return `${e.driver}*FOUND*`;
+    case 2:
+    case 3:
+      return `${e.driver}*`;
+    default:
+      return `${e.driver}*UNKNOWN*`;
+  }
+}
+
+/**
+ * One entry as userconf(4)'s `list` and `find` print it (userconf_pdev): `[%3d] name at parent`,
+ * ` disable` for DNOTFOUND and DSTAR (` ???` for a state outside 0-4), then the locators; kpatch
+ * adds ` flags 0x..` when they are set (OpenBSD's UKC prints them always) and ` with <attachment>`.
+ */
+export function userconfLine(e: CfEntry, base: NumberBase = 16): string {
+  let s = `[${String(e.index).padStart(3)}] ${userconfName(e)} at ${parentName(e.parent)}`;
+  if (e.fstate === 3 || e.fstate === 4) s += ' disable';
+  else if (e.fstate < 0 || e.fstate > 4) s += ' ???';
+  for (const l of e.locators) s += ` ${l.name} ${locatorValue(l, base)}`;
+  if (e.flags !== 0) s += ` flags 0x${(e.flags >>> 0).toString(16)}`;
+  if (e.attachment !== e.driver) s += ` with ${e.attachment}`;
+  return s;
+}

@@ -14,6 +14,8 @@ const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 interface Example {
   args: string[];
+  /** Standard input: the text of a leading `printf '...' |`. */
+  input?: string;
   echoExit: boolean;
   expected: string;
   line: number;
@@ -40,8 +42,8 @@ function examples(doc: string): Example[] {
     if (line.startsWith('$ ')) {
       if (current) out.push(current);
       current = null;
-      const m = /^\$ kpatch (.*?)(; echo "exit \$\?")?$/.exec(line);
-      if (m && !m[1].includes('|')) current = { args: shellWords(m[1]), echoExit: Boolean(m[2]), expected: '', line: i + 1 };
+      const m = /^\$ (?:printf '([^']*)' \| )?kpatch (.*?)(; echo "exit \$\?")?$/.exec(line);
+      if (m && !m[2].includes('|')) current = { args: shellWords(m[2]), input: m[1]?.replace(/\\n/g, '\n'), echoExit: Boolean(m[3]), expected: '', line: i + 1 };
       return;
     }
     if (current) current.expected += `${line}\n`;
@@ -67,7 +69,7 @@ describe.each(['README.md', 'docs/kpatch.1.md'])('%s examples', (doc) => {
 
   // In order: later examples use files earlier ones wrote.
   it.each(all.map((e) => [e.line, e.args.join(' '), e] as const))('line %i: kpatch %s', (_line, _cmd, e) => {
-    const r = spawnSync(process.execPath, [CLI, ...e.args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [CLI, ...e.args], { cwd: dir, input: e.input ?? '', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     const shown = r.stdout + r.stderr + (e.echoExit ? `exit ${r.status}\n` : '');
     // The README shows stderr and stdout interleaved as a terminal would; compare as sets of lines in order per stream.
     const lines = (t: string) => t.split('\n').filter(Boolean).sort();
