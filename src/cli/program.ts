@@ -26,6 +26,7 @@ const COMMANDS: readonly (readonly [names: readonly string[], load: () => Regist
   [['tree'], () => (require('./commands/tree') as typeof import('./commands/tree')).registerTree],
   [['disable', 'enable', 'keep'], () => (require('./commands/states') as typeof import('./commands/states')).registerStates],
   [['edit'], () => (require('./commands/edit') as typeof import('./commands/edit')).registerEditor],
+  [['confkerndev'], () => (require('./commands/confkerndev') as typeof import('./commands/confkerndev')).registerConfkerndev],
   [['apply'], () => (require('./commands/apply') as typeof import('./commands/apply')).registerApply],
   [['check'], () => (require('./commands/check') as typeof import('./commands/check')).registerCheck],
   [['config'], () => (require('./commands/config') as typeof import('./commands/config')).registerConfig],

@@ -1,8 +1,8 @@
 /**
  * The README and the manual show real output: every `$ kpatch ...` command in them is run, in order, in a
- * scratch directory holding the fixtures (and `netbsd-SMOL`, a copy of the amd64 fixture), and
- * its output must be exactly what the README shows. Commands piped through other tools are
- * skipped.
+ * scratch directory holding the fixtures (and `netbsd-SMOL` and `netbsd-GENERIC.SMOL`, copies of the amd64 and
+ * GENERIC-shaped fixtures), and its output must be exactly what the README shows. A leading
+ * `printf '...' |` is fed to standard input; commands piped through other tools are skipped.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -60,6 +60,7 @@ describe.each(['README.md', 'docs/kpatch.1.md'])('%s examples', (doc) => {
     fs.symlinkSync(path.join(ROOT, 'test', 'fixtures'), path.join(dir, 'test', 'fixtures'));
     fs.symlinkSync(path.join(ROOT, 'patches'), path.join(dir, 'patches'));
     fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'netbsd-amd64'), path.join(dir, 'netbsd-SMOL'));
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'netbsd-amd64-generic'), path.join(dir, 'netbsd-GENERIC.SMOL'));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

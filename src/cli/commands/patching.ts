@@ -93,7 +93,8 @@ function planJson(kernel: string, mode: string, plan: Plan, written: WriteResult
   };
 }
 
-function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string, written: WriteResult | undefined): void {
+/** Prints a plan as the editing commands do: one line per change, "already" lines, warnings, the outcome. */
+export function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string, written: WriteResult | undefined): void {
   const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);
   const w = String(table.entries.length - 1).length;
   const tag = (i: number) => s.dim(`[${String(i).padStart(w)}]`);
