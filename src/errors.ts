@@ -44,6 +44,22 @@ export class FormatError extends KpatchError {
   }
 }
 
+/**
+ * A planned byte edit that does not hold: the old bytes differ before the write (PATCH_MISMATCH), or
+ * the written file differs from the plan (VERIFY_FAILED). `offset` is the file offset of the first
+ * byte concerned, for callers that point at it (the message says it too).
+ */
+export class EditError extends KpatchError {
+  constructor(
+    code: 'PATCH_MISMATCH' | 'VERIFY_FAILED',
+    readonly offset: number,
+    message: string,
+    hint?: string,
+  ) {
+    super(code, message, hint);
+  }
+}
+
 function formatValue(value: unknown): string {
   if (typeof value === 'bigint') return `0x${value.toString(16)}`;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 16) return `0x${value.toString(16)}`;

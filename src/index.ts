@@ -5,14 +5,14 @@
  *   import { openKernelFile, inspectKernel, requireAutoconf, planOperations, writePatched } from 'kpatch';
  *   const file = openKernelFile('netbsd-SMOL');
  *   const table = requireAutoconf(inspectKernel(file.source));
- *   const plan = planOperations(table, [{ verb: 'disable', selectors: ['vioif'] }], 'little');
+ *   const plan = planOperations(table, [{ verb: 'disable', selectors: ['vioif'] }]);
  *   writePatched(file, 'netbsd-SMOL.small', false, plan.edits);
  *   file.close();
  */
-export { KpatchError, FormatError, type ErrorCode } from './errors';
+export { KpatchError, FormatError, EditError, type ErrorCode } from './errors';
 export { type ByteSource, memorySource, chunkedSource } from './bytes/source';
 export { ByteView, ILP32, LP64, type DataModel, type Endian } from './bytes/view';
-export { defineStruct, type StructLayout } from './bytes/struct';
+export { defineStruct, readField, encodeField, type StructLayout, type FieldLayout, type Scalar } from './bytes/struct';
 export { parseElf, sectionByName, readSection, type ElfFile, type FileHeader, type Section, type Segment } from './elf/file';
 export { loadSymbolTable, findSymbol, allSymbols, type ElfSymbol, type SymbolTable } from './elf/symbols';
 export { readNotes, type Note } from './elf/notes';
@@ -47,6 +47,7 @@ export { planOperations, type Plan, type Edit, type Operation, type Change } fro
 export { applyEdits, checkBefore, verifyChunk } from './patch/apply';
 export { parsePatchScript, checkGuards, type PatchScript, type Guard } from './patch/script';
 export * as config from './config';
-// The Node.js file layer the CLI uses: reading (plain or gzip) and atomic, verified writing.
-export { openKernelFile, type KernelFile } from './cli/io';
-export { writePatched, type WriteResult } from './cli/write';
+// The Node.js file layer (src/node/): reading kernels (plain or gzip) and atomic, verified writing.
+export { openKernelFile, readRegularFile, type KernelFile } from './node/read-kernel';
+export { writePatched, outputPath, type WriteResult, type WriteOptions } from './node/write-kernel';
+export { writeFileAtomically, removeStaleTemporaries } from './node/atomic';

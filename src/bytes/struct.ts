@@ -3,24 +3,37 @@
  * Rules: each scalar aligns to its size (SysV i386 and x86-64, AAPCS64: all natural for these
  * sizes); a `u24` is a 24-bit bitfield that opens a 4-byte storage unit and occupies its first
  * three bytes, so a following `u8` lands in the unit's last byte (NetBSD >= 10 `cf_unit:24; cf_fstate`).
+ * Fields are read and encoded through their layout (readField, encodeField), so a caller never
+ * picks a reader or a width by hand.
  */
-import type { DataModel } from './view';
+import { type ByteView, type DataModel, type Endian } from './view';
 
 /** Scalar kinds a field may have. */
 export type Scalar = 'u8' | 'u16' | 'i16' | 'u24' | 'u32' | 'i32' | 'u64' | 'ptr' | 'long';
+/** Scalars that read as bigint: pointers and longs (kernel addresses exceed 2^53) and 64-bit integers. */
+export type WordScalar = 'u64' | 'ptr' | 'long';
+/** Scalars that read as number. */
+export type IntScalar = Exclude<Scalar, WordScalar>;
+/** What a field of scalar kind `T` reads as. */
+export type ScalarValue<T extends Scalar> = T extends WordScalar ? bigint : number;
+/** One field as declared: `"name:type"`. */
+export type FieldSpec = `${string}:${Scalar}`;
 
 /** One field's place in a struct. */
-export interface FieldLayout {
+export interface FieldLayout<T extends Scalar = Scalar> {
   readonly offset: number;
   readonly size: number;
-  readonly type: Scalar;
+  readonly type: T;
 }
 
-/** A struct's computed layout. */
-export interface StructLayout<F extends string = string> {
+type NameOf<S extends FieldSpec> = S extends `${infer N}:${Scalar}` ? N : never;
+type TypeOf<S extends FieldSpec, N extends string> = S extends `${N}:${infer T extends Scalar}` ? T : never;
+
+/** A struct's computed layout; `S` is the union of its field specs, so each field knows its scalar kind. */
+export interface StructLayout<S extends FieldSpec = FieldSpec> {
   readonly size: number;
   readonly align: number;
-  readonly fields: Readonly<Record<F, FieldLayout>>;
+  readonly fields: { readonly [N in NameOf<S>]: FieldLayout<TypeOf<S, N>> };
 }
 
 function sizeAndAlign(type: Scalar, model: DataModel): [size: number, align: number] {
@@ -46,17 +59,68 @@ function sizeAndAlign(type: Scalar, model: DataModel): [size: number, align: num
 }
 
 /** Lays out `fields` ("name:type", in declaration order) under `model` by C alignment rules. */
-export function defineStruct<F extends string>(fields: readonly `${F}:${Scalar}`[], model: DataModel): StructLayout<F> {
+export function defineStruct<const S extends FieldSpec>(fields: readonly S[], model: DataModel): StructLayout<S> {
   let offset = 0;
   let align = 1;
-  const out = {} as Record<F, FieldLayout>;
+  const out: Record<string, FieldLayout> = {};
   for (const spec of fields) {
-    const [name, type] = spec.split(':') as [F, Scalar];
+    const [name, type] = spec.split(':') as [string, Scalar];
     const [size, a] = sizeAndAlign(type, model);
     offset = Math.ceil(offset / a) * a;
     out[name] = { offset, size, type };
     offset += size;
     align = Math.max(align, a);
   }
-  return { size: Math.ceil(offset / align) * align, align, fields: out };
+  return { size: Math.ceil(offset / align) * align, align, fields: out as StructLayout<S>['fields'] };
+}
+
+/**
+ * Reads `field` of the struct at file offset `at` through `view` (whose byte order and data model
+ * are the file's); `what` names it in a FormatError.
+ */
+export function readField<T extends Scalar>(view: ByteView, at: number, field: FieldLayout<T>, what?: string): ScalarValue<T>;
+export function readField(view: ByteView, at: number, field: FieldLayout, what?: string): number | bigint {
+  const o = at + field.offset;
+  switch (field.type) {
+    case 'u8':
+      return view.u8(o, what);
+    case 'u16':
+      return view.u16(o, what);
+    case 'i16':
+      return view.i16(o, what);
+    case 'u24':
+      return view.u24(o, what);
+    case 'u32':
+      return view.u32(o, what);
+    case 'i32':
+      return view.i32(o, what);
+    case 'u64':
+      return view.u64(o, what);
+    case 'ptr':
+    case 'long':
+      // The field's own size, not the view's model: a layout is computed for one data model.
+      return field.size === 8 ? view.u64(o, what ?? 'pointer') : BigInt(view.u32(o, what ?? 'pointer'));
+  }
+}
+
+/**
+ * Encodes `value` as `field` holds it in a file of byte order `endian`: `field.size` bytes, two's
+ * complement for signed kinds; a `u24` is the three bytes its bitfield occupies at the start of its
+ * unit (least significant first in a little-endian file, most significant first in a big-endian one).
+ * Throws a RangeError for a value the field cannot hold: an edit must never wrap silently.
+ */
+export function encodeField(field: FieldLayout, value: number | bigint, endian: Endian): Uint8Array {
+  const bits = BigInt(field.size * 8);
+  const v = BigInt(value);
+  const signed = field.type === 'i16' || field.type === 'i32';
+  const min = signed ? -(1n << (bits - 1n)) : 0n;
+  const max = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+  if (v < min || v > max) throw new RangeError(`${String(value)} does not fit a ${field.type} field`);
+  let u = v < 0n ? v + (1n << bits) : v;
+  const out = new Uint8Array(field.size);
+  for (let i = 0; i < field.size; i++) {
+    out[endian === 'little' ? i : field.size - 1 - i] = Number(u & 0xffn);
+    u >>= 8n;
+  }
+  return out;
 }

@@ -108,18 +108,6 @@ export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-/** Encodes an unsigned integer of `size` bytes in the given byte order. */
-export function encodeUint(value: number | bigint, size: 1 | 2 | 4 | 8, endian: Endian): Uint8Array {
-  const out = new Uint8Array(size);
-  const dv = new DataView(out.buffer);
-  const little = endian === 'little';
-  if (size === 8) dv.setBigUint64(0, BigInt(value), little);
-  else if (size === 4) dv.setUint32(0, Number(value), little);
-  else if (size === 2) dv.setUint16(0, Number(value), little);
-  else dv.setUint8(0, Number(value));
-  return out;
-}
-
 /** Formats bytes as lowercase hex, two digits a byte, no separators. */
 export function toHex(bytes: Uint8Array): string {
   // State bytes are 1 or 2 bytes long and a keep prints 1,400 of them: no Buffer for those.

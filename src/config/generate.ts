@@ -2,10 +2,11 @@
  * The SMOL config generator: a kernel config for a microVM, assembled from the fragments in confs/ (one per feature).
  * Pure: the caller passes a reader for the fragment files, so the CLI reads them from the package directory.
  */
+import { type Arch as TargetArch, targetByArch } from '../elf/target';
 import { KpatchError } from '../errors';
 
-/** Architectures the generator knows. */
-export type Arch = 'amd64' | 'i386' | 'aarch64';
+/** Architectures the generator knows: the target table's names that have a row in ARCHES below. */
+export type Arch = keyof typeof ARCHES;
 /** Features, in the order they are written. */
 export type Feature = 'pvh' | 'pv' | 'virtio-mmio' | 'virtio-devices' | 'viocon' | 'tslog' | 'tsc';
 
@@ -51,7 +52,7 @@ const X86_FRAGMENTS: Partial<Record<Feature, readonly string[]>> = {
 const MICROVM_PROVIDES: readonly Feature[] = ['pvh', 'pv', 'virtio-mmio', 'virtio-devices', 'viocon'];
 
 /** Per-arch data: adding an arch is adding a row. */
-export const ARCHES: Record<Arch, ArchRow> = {
+export const ARCHES = {
   amd64: {
     machine: 'machine amd64 x86 xen',
     base: 'base-x86.conf',
@@ -85,7 +86,7 @@ export const ARCHES: Record<Arch, ArchRow> = {
     },
     partial: { viocon: 'VIOCON_CONSOLE early console left out: it is known only from the x86 MICROVM.common' },
   },
-};
+} as const satisfies Partial<Record<TargetArch, ArchRow>>;
 
 /** Reads a fragment file by name from confs/. */
 export interface FragmentSource {
@@ -115,8 +116,10 @@ function feature(name: string): Feature {
 
 /** Builds a kernel config for an arch and profile from the confs/ fragments; every output starts with a header. */
 export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Generated {
-  const row = ARCHES[opts.arch];
+  const row: ArchRow | undefined = ARCHES[opts.arch];
   if (!row) throw new KpatchError('USAGE', `unknown arch '${opts.arch}'`, `arches: ${Object.keys(ARCHES).join(', ')}`);
+  // x86 finds virtio-mmio and its clock through pv (PVH boot); arm64 kernels find them in the device tree.
+  const pvBus = targetByArch(opts.arch).boot === 'pvh';
   const profile = opts.profile ?? 'smol';
   const without = new Set((opts.without ?? []).map(feature));
   const wanted = FEATURES.filter((f) => !without.has(f) || (opts.with ?? []).includes(f));
@@ -139,10 +142,10 @@ export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Ge
     const partial = row.partial?.[f];
     if (partial) notApplied.push({ feature: f, reason: partial });
   }
-  if (features.includes('virtio-mmio') && opts.arch !== 'aarch64' && !features.includes('pv')) {
+  if (features.includes('virtio-mmio') && pvBus && !features.includes('pv')) {
     throw new KpatchError('USAGE', 'virtio-mmio needs pv on x86 (virtio* at pv?)', 'drop --without pv, or add --without virtio-mmio');
   }
-  if (features.includes('tsc') && opts.arch !== 'aarch64' && !features.includes('pv')) {
+  if (features.includes('tsc') && pvBus && !features.includes('pv')) {
     throw new KpatchError('USAGE', 'tsc needs pv on x86 (pvclock* at pv?)', 'drop --without pv, or add --without tsc');
   }
   const read = (name: string) => {
@@ -159,7 +162,7 @@ export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Ge
     ...(provided.length ? [`# provided by ${row.include!.path}: ${provided.join(' ')}`] : []),
     ...notApplied.map((n) => `# not applied: ${n.feature}: ${n.reason}`),
     ...(features.includes('tsc') ? ['# vmm: expose an invariant TSC (QEMU -cpu host,+invtsc) so the TSC frequency comes from CPUID'] : []),
-    ...(features.includes('virtio-mmio') && opts.arch !== 'aarch64' ? ['# vmm: pass virtio_mmio.device=<size>@<base>:<irq> per device (QEMU -M microvm,acpi=off does)'] : []),
+    ...(features.includes('virtio-mmio') && pvBus ? ['# vmm: pass virtio_mmio.device=<size>@<base>:<irq> per device (QEMU -M microvm,acpi=off does)'] : []),
   ];
   const parts: string[] = [header.join('\n') + '\n'];
   if (standalone) {

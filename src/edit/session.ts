@@ -7,7 +7,6 @@
  * what `quit` will write. Nothing here touches a file or a terminal: input and output go through
  * EditorIo, and writing is the caller's business (the pending edits are a plan like any other).
  */
-import type { Endian } from '../bytes/view';
 import { requireTarget } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, type CfEntry, readAutoconf } from '../netbsd/autoconf';
@@ -52,7 +51,6 @@ export class EditSession {
   constructor(
     private readonly kernel: Kernel,
     readonly original: AutoconfTable,
-    private readonly endian: Endian,
     options: SessionOptions = {},
   ) {
     this.overlay = new ByteOverlay(kernel.elf.source);
@@ -166,7 +164,7 @@ export class EditSession {
 
   /** Plans `op` against the session's table, exactly as the batch verb would against this kernel, and keeps its edits. */
   private run(op: Operation): Plan {
-    const plan = planOperations(this.view, [op], this.endian);
+    const plan = planOperations(this.view, [op]);
     if (plan.edits.length) {
       this.overlay.apply(plan.edits);
       const k = this.kernel;

@@ -20,9 +20,24 @@ export const ET_EXEC = 2;
 export const ET_DYN = 3;
 export const ET_CORE = 4;
 
+export const EM_SPARC = 2;
 export const EM_386 = 3;
+export const EM_68K = 4;
+export const EM_MIPS = 8;
+export const EM_PARISC = 15;
+export const EM_PPC = 20;
+export const EM_PPC64 = 21;
+export const EM_ARM = 40;
+export const EM_SH = 42;
+export const EM_SPARCV9 = 43;
+export const EM_IA_64 = 50;
 export const EM_X86_64 = 62;
+export const EM_VAX = 75;
+export const EM_OPENRISC = 92;
 export const EM_AARCH64 = 183;
+export const EM_RISCV = 243;
+/** Alpha: the number GNU binutils (and so NetBSD) writes; the gABI's EM_ALPHA 41 is unused. */
+export const EM_ALPHA_EXP = 0x9026;
 
 export const PT_LOAD = 1;
 export const PT_NOTE = 4;
@@ -62,6 +77,7 @@ export const MACHINE_NAMES: Readonly<Record<number, string>> = {
   3: 'i386',
   4: 'm68k',
   8: 'mips',
+  15: 'hppa',
   18: 'sparc32plus',
   20: 'powerpc',
   21: 'powerpc64',
@@ -71,9 +87,11 @@ export const MACHINE_NAMES: Readonly<Record<number, string>> = {
   50: 'ia64',
   62: 'x86-64',
   75: 'vax',
+  92: 'or1k',
   183: 'aarch64',
   243: 'riscv',
   258: 'loongarch',
+  0x9026: 'alpha',
 };
 
 /** Names e_machine `m`, falling back to its number. */

@@ -17,6 +17,8 @@ export interface FileHeader {
   readonly type: number;
   readonly machine: number;
   readonly entry: bigint;
+  /** e_flags: processor-specific (the ARM EABI version, the MIPS ABI). */
+  readonly flags: number;
   readonly phoff: number;
   readonly shoff: number;
   readonly phentsize: number;
@@ -108,6 +110,7 @@ export function parseElf(source: ByteSource): ElfFile {
     type: Number(h.type),
     machine: Number(h.machine),
     entry: toBig(h.entry),
+    flags: Number(h.flags),
     phoff: toNumber(h.phoff, at('phoff'), 'e_phoff'),
     shoff: toNumber(h.shoff, at('shoff'), 'e_shoff'),
     phentsize: Number(h.phentsize),

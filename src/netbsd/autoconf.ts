@@ -5,7 +5,8 @@
  * Missing optional tables degrade to warnings (OpenBSD config's check_int); a missing or
  * inconsistent `cfdata` is an error.
  */
-import { type ByteView, latin1 } from '../bytes/view';
+import { type FieldLayout, readField } from '../bytes/struct';
+import { type ByteView, type DataModel, type Endian, latin1 } from '../bytes/view';
 import { IN_BSS, lookupAddress, mapAddress } from '../elf/address';
 import type { ElfFile } from '../elf/file';
 import { viewAt } from '../elf/file';
@@ -13,7 +14,7 @@ import { type ElfSymbol, findSymbol, type SymbolTable } from '../elf/symbols';
 import type { Target } from '../elf/target';
 import { FormatError, KpatchError } from '../errors';
 import type { NetbsdVersion } from './ident';
-import { type AutoconfLayouts, autoconfLayouts, CFDATA_ERA, type CfdataVariant } from './layouts';
+import { type AutoconfLayouts, autoconfLayouts, CFDATA_ERA, type CfdataLayout, type CfdataVariant } from './layouts';
 
 // NetBSD sys/sys/device.h. (The header's comments on 3 and 4 are swapped; subr_userconf.c is the truth.)
 export const FSTATE_NOTFOUND = 0;
@@ -103,6 +104,13 @@ export interface AutoconfTable {
   readonly address: bigint;
   readonly offset: number;
   readonly entrySize: number;
+  /** The file's byte order and data model: everything needed to encode a field of the table. */
+  readonly endian: Endian;
+  readonly model: DataModel;
+  /** The layout of one entry (`struct cfdata` in `variant`); entry `i` starts at `offset + i * entrySize`. */
+  readonly layout: CfdataLayout;
+  /** The entries' cf_fstate field (`layout.fields.fstate`): a u8 in the bitfield variant, an i16 in the short one. */
+  readonly stateField: FieldLayout<'u8' | 'i16'>;
   readonly variant: CfdataVariant;
   /** Why this variant was chosen. */
   readonly variantEvidence: string;
@@ -114,10 +122,20 @@ export interface AutoconfTable {
   readonly warnings: readonly string[];
 }
 
+/** One `cf_loc` value: config(1) writes `static const int cfloc_N[]` (an int on every port). */
+const LOCATOR: FieldLayout<'i32'> = { offset: 0, size: 4, type: 'i32' };
+/** One `cfroots` value: `const short cfroots[]`, -1 terminated. */
+const ROOT: FieldLayout<'i16'> = { offset: 0, size: 2, type: 'i16' };
+
 const MAX_ENTRIES = 100_000;
 const MAX_NAME = 128;
 /** Page size of the Reader's scalar cache; matches the CLI's chunked reads. */
 const PAGE = 64 * 1024;
+
+/** A malformed autoconf table: AUTOCONF_FORMAT, at the file offset of the field that is wrong. */
+function fault(offset: number, what: string, value?: unknown): FormatError {
+  return new FormatError(offset, what, value, 'AUTOCONF_FORMAT');
+}
 
 /** Escapes every byte outside printable ASCII as `\xNN` (real config(1) names are C identifiers and numbers). */
 export function visible(s: string): string {
@@ -137,7 +155,7 @@ class Reader {
   offsetOf(va: bigint, length: number, what: string, at: number): number {
     const offset = mapAddress(this.file, va, length);
     if (offset >= 0) return offset;
-    throw new FormatError(at, `${what} points ${offset === IN_BSS ? 'into .bss' : 'outside the file'}`, va);
+    throw fault(at, `${what} points ${offset === IN_BSS ? 'into .bss' : 'outside the file'}`, va);
   }
 
   /**
@@ -160,7 +178,7 @@ class Reader {
         }
         if (b < 0x20 || b > 0x7e) printable = false;
       }
-      if (nul < 0) throw new FormatError(offset, `unterminated ${what}`);
+      if (nul < 0) throw fault(offset, `unterminated ${what}`);
       s = latin1(bytes.subarray(0, nul));
       if (!printable) s = visible(s);
       this.strings.set(va, s);
@@ -191,12 +209,12 @@ class Reader {
   locators(va: bigint, descs: readonly LocatorDesc[], what: string, at: number): Locator[] {
     const count = descs.length;
     if (count === 0) return [];
-    const offset = this.offsetOf(va, count * 4, what, at);
-    const v = this.bytesAt(offset, count * 4);
+    const offset = this.offsetOf(va, count * LOCATOR.size, what, at);
+    const v = this.bytesAt(offset, count * LOCATOR.size);
     const out = new Array<Locator>(count);
     for (let k = 0; k < count; k++) {
       const d = descs[k];
-      const value = v.i32(offset + k * 4, what);
+      const value = readField(v, offset + k * LOCATOR.size, LOCATOR, what);
       out[k] = { name: d.name, value, wildcard: d.defaultString !== null && value === d.default };
     }
     return out;
@@ -228,14 +246,14 @@ export function expectedVariant(v: NetbsdVersion | undefined): CfdataVariant | u
  */
 function detectVariant(view: ByteView, count: number, tableOffset: number, layouts: AutoconfLayouts, version: NetbsdVersion | undefined): [CfdataVariant, string] {
   const size = layouts.cfdata.bitfield.size;
-  const b = layouts.cfdata.bitfield.fields.fstate.offset;
-  const s = layouts.cfdata.short.fields.fstate.offset;
+  const b = layouts.cfdata.bitfield.fields.fstate;
+  const s = layouts.cfdata.short.fields.fstate;
   let bitfield = 0;
   let short = 0;
   for (let i = 0; i < count; i++) {
     const at = tableOffset + i * size;
-    const vb = view.u8(at + b);
-    const vs = view.i16(at + s);
+    const vb = readField(view, at, b);
+    const vs = readField(view, at, s);
     if (vb >= 1 && vb <= 4) bitfield++;
     if (vs >= 1 && vs <= 4) short++;
   }
@@ -275,15 +293,15 @@ function readDrivers(r: Reader, symtab: SymbolTable, layouts: AutoconfLayouts, w
   const cd = layouts.cfdriver;
   for (let i = 0; ; i++) {
     const at = list.base + i * ptr;
-    if (i >= max || !list.contains(at, ptr)) throw new FormatError(list.base, 'cfdriver_list_initial has no NULL terminator');
+    if (i >= max || !list.contains(at, ptr)) throw fault(list.base, 'cfdriver_list_initial has no NULL terminator');
     const p = list.word(at, 'cfdriver pointer');
     if (p === 0n) break;
     const o = r.offsetOf(p, cd.size, 'cfdriver pointer', at);
     const v = r.bytesAt(o, cd.size);
-    const name = r.string(v.word(o + cd.fields.name.offset), 'cd_name', o + cd.fields.name.offset);
-    const attrsPtr = v.word(o + cd.fields.attrs.offset);
+    const name = r.string(readField(v, o, cd.fields.name), 'cd_name', o + cd.fields.name.offset);
+    const attrsPtr = readField(v, o, cd.fields.attrs);
     const attrs = attrsPtr === 0n ? [] : readAttrs(r, attrsPtr, layouts, o + cd.fields.attrs.offset);
-    drivers.push({ name, class: v.u32(o + cd.fields.class.offset), attrs });
+    drivers.push({ name, class: readField(v, o, cd.fields.class), attrs });
   }
   return drivers;
 }
@@ -292,27 +310,27 @@ function readAttrs(r: Reader, va: bigint, layouts: AutoconfLayouts, at: number):
   const ptr = r.target.model.ptr;
   const out: InterfaceAttribute[] = [];
   for (let i = 0; ; i++) {
-    if (i > 64) throw new FormatError(at, 'cd_attrs has no NULL terminator');
+    if (i > 64) throw fault(at, 'cd_attrs has no NULL terminator');
     const so = r.offsetOf(va + BigInt(i * ptr), ptr, 'cd_attrs', at);
     const p = r.bytesAt(so, ptr).word(so);
     if (p === 0n) return out;
     const ci = layouts.cfiattrdata;
     const ho = r.offsetOf(p, ci.size, 'cfiattrdata pointer', so);
     const h = r.bytesAt(ho, ci.size);
-    const name = r.string(h.word(ho + ci.fields.name.offset), 'ci_name', ho);
-    const loclen = h.i32(ho + ci.fields.loclen.offset);
-    if (loclen < 0 || loclen > 32) throw new FormatError(ho + ci.fields.loclen.offset, 'bad ci_loclen', loclen);
+    const name = r.string(readField(h, ho, ci.fields.name), 'ci_name', ho);
+    const loclen = readField(h, ho, ci.fields.loclen);
+    if (loclen < 0 || loclen > 32) throw fault(ho + ci.fields.loclen.offset, 'bad ci_loclen', loclen);
     const ld = layouts.cflocdesc;
     const locators: LocatorDesc[] = [];
     const dso = loclen === 0 ? 0 : r.offsetOf(p + BigInt(layouts.locdescStart), loclen * ld.size, 'ci_locdesc', ho);
     const descs = loclen === 0 ? undefined : r.bytesAt(dso, loclen * ld.size);
     for (let k = 0; k < loclen && descs; k++) {
       const d = dso + k * ld.size;
-      const defaultPtr = descs.word(d + ld.fields.defaultstr.offset);
+      const defaultPtr = readField(descs, d, ld.fields.defaultstr);
       locators.push({
-        name: r.string(descs.word(d + ld.fields.name.offset), 'cld_name', d),
+        name: r.string(readField(descs, d, ld.fields.name), 'cld_name', d),
         defaultString: defaultPtr === 0n ? null : r.string(defaultPtr, 'cld_defaultstr', d),
-        default: descs.i32(d + ld.fields.default.offset),
+        default: readField(descs, d, ld.fields.default),
       });
     }
     out.push({ name, locators });
@@ -325,28 +343,42 @@ function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: stri
     warnings.push('no cfroots symbol: roots are taken from entries without a parent');
     return null;
   }
-  const max = sym.size > 0n ? Number(sym.size) / 2 : count + 1;
-  const length = Math.min(max, count + 1) * 2;
+  const max = sym.size > 0n ? Number(sym.size) / ROOT.size : count + 1;
+  const length = Math.min(max, count + 1) * ROOT.size;
   const v = viewAt(r.file, r.offsetOf(sym.value, length, 'cfroots', 0), length, r.target.model);
   const roots: number[] = [];
   for (let i = 0; i < Math.min(max, count + 1); i++) {
-    const idx = v.i16(v.base + i * 2);
+    const at = v.base + i * ROOT.size;
+    const idx = readField(v, at, ROOT);
     if (idx === -1) return roots;
-    if (idx < 0 || idx >= count) throw new FormatError(v.base + i * 2, 'cfroots index out of range', idx);
+    if (idx < 0 || idx >= count) throw fault(at, 'cfroots index out of range', idx);
     roots.push(idx);
   }
-  throw new FormatError(v.base, 'cfroots has no -1 terminator');
+  throw fault(v.base, 'cfroots has no -1 terminator');
 }
 
 /** Formats how many entries a table had, for errors. */
 function tableSize(sym: ElfSymbol, entrySize: number, at: number): number {
   if (sym.size === 0n) return MAX_ENTRIES;
-  if (sym.size % BigInt(entrySize) !== 0n) throw new FormatError(at, `cfdata size is not a multiple of ${entrySize}`, sym.size);
+  if (sym.size % BigInt(entrySize) !== 0n) throw fault(at, `cfdata size is not a multiple of ${entrySize}`, sym.size);
   return Math.min(Number(sym.size / BigInt(entrySize)), MAX_ENTRIES);
 }
 
-/** Reads the autoconf tables of a kernel for `target`; `version` (ident note or osrelease) cross-checks the layout. */
+/**
+ * Reads the autoconf tables of a kernel for `target`; `version` (ident note or osrelease) cross-checks the layout.
+ * A malformed table throws a FormatError with code AUTOCONF_FORMAT, also when the fault shows as a read past the data.
+ */
 export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
+  try {
+    return readTables(file, target, symbols, version);
+  } catch (e) {
+    // ByteView and checkRange report ELF_FORMAT: inside the autoconf reader the bytes they miss are the tables'.
+    if (e instanceof FormatError && e.code === 'ELF_FORMAT') throw fault(e.offset, e.what, e.value);
+    throw e;
+  }
+}
+
+function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
   const [symtab, sym] = requireSymbol(file, symbols, 'cfdata');
   const layouts = autoconfLayouts(target.model);
   const r = new Reader(file, target);
@@ -354,7 +386,7 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
   const symAt = symtab.section.offset + sym.index * symtab.entsize;
   const capacity = tableSize(sym, entrySize, symAt);
   const where = lookupAddress(file, sym.value, entrySize);
-  if (!where.ok) throw new FormatError(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
+  if (!where.ok) throw fault(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
   const available = Math.floor((file.source.size - where.offset) / entrySize);
   const view = viewAt(file, where.offset, Math.min(capacity, available) * entrySize, target.model);
 
@@ -362,11 +394,12 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
   let count = 0;
   for (; ; count++) {
     const at = view.base + count * entrySize;
-    if (!view.contains(at, entrySize)) throw new FormatError(view.base, 'cfdata has no terminating entry');
-    if (view.word(at) === 0n) break;
+    if (!view.contains(at, entrySize)) throw fault(view.base, 'cfdata has no terminating entry');
+    if (readField(view, at, layouts.cfdata.bitfield.fields.name) === 0n) break;
   }
   const [variant, variantEvidence] = detectVariant(view, count, view.base, layouts, version);
-  const L = layouts.cfdata[variant].fields;
+  const layout: CfdataLayout = layouts.cfdata[variant];
+  const L = layout.fields;
   const warnings: string[] = [];
   const drivers = readDrivers(r, symtab, layouts, warnings);
   const iattrs = new Map<string, InterfaceAttribute>();
@@ -377,9 +410,9 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
   const entries: CfEntry[] = [];
   for (let i = 0; i < count; i++) {
     const at = view.base + i * entrySize;
-    const fstate = L.fstate.size === 1 ? view.u8(at + L.fstate.offset) : view.i16(at + L.fstate.offset);
-    const unit = L.unit.type === 'u24' ? view.u24(at + L.unit.offset) : view.i16(at + L.unit.offset);
-    const pspec = view.word(at + L.pspec.offset);
+    const fstate = readField(view, at, L.fstate);
+    const unit = readField(view, at, L.unit);
+    const pspec = readField(view, at, L.pspec);
     let parent: CfParent | null = null;
     if (pspec !== 0n) {
       // config(1) shares one pspecN among every entry with the same parent: decode each once.
@@ -388,16 +421,16 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
         const P = layouts.cfparent;
         const po = r.offsetOf(pspec, P.size, 'cf_pspec', at + L.pspec.offset);
         const pv = r.bytesAt(po, P.size);
-        const parentPtr = pv.word(po + P.fields.parent.offset);
+        const parentPtr = readField(pv, po, P.fields.parent);
         parent = {
-          iattr: r.string(pv.word(po + P.fields.iattr.offset), 'cfp_iattr', po),
+          iattr: r.string(readField(pv, po, P.fields.iattr), 'cfp_iattr', po),
           driver: parentPtr === 0n ? null : r.string(parentPtr, 'cfp_parent', po + P.fields.parent.offset),
-          unit: pv.i32(po + P.fields.unit.offset),
+          unit: readField(pv, po, P.fields.unit),
         };
         parents.set(pspec, parent);
       }
     }
-    const loc = view.word(at + L.loc.offset);
+    const loc = readField(view, at, L.loc);
     let locators: Locator[] = [];
     if (loc !== 0n && parent) {
       const ia = iattrs.get(parent.iattr);
@@ -407,15 +440,15 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
     }
     entries.push({
       index: i,
-      driver: r.string(view.word(at + L.name.offset), 'cf_name', at + L.name.offset),
-      attachment: r.string(view.word(at + L.atname.offset), 'cf_atname', at + L.atname.offset),
+      driver: r.string(readField(view, at, L.name), 'cf_name', at + L.name.offset),
+      attachment: r.string(readField(view, at, L.atname), 'cf_atname', at + L.atname.offset),
       unit,
       star: fstate === FSTATE_STAR || fstate === FSTATE_DSTAR,
       fstate,
       state: stateName(fstate),
       parent,
       locators,
-      flags: view.i32(at + L.flags.offset),
+      flags: readField(view, at, L.flags),
       address: sym.value + BigInt(i * entrySize),
       offset: at,
       stateOffset: at + L.fstate.offset,
@@ -424,5 +457,20 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
   }
   for (const name of unknownIattrs) warnings.push(`no driver provides interface attribute '${name}': its locators are not shown`);
   const roots = readRoots(r, symtab, count, warnings);
-  return { symbol: 'cfdata', address: sym.value, offset: where.offset, entrySize, variant, variantEvidence, entries, roots, drivers, warnings };
+  return {
+    symbol: 'cfdata',
+    address: sym.value,
+    offset: where.offset,
+    entrySize,
+    endian: file.header.endian,
+    model: target.model,
+    layout,
+    stateField: L.fstate,
+    variant,
+    variantEvidence,
+    entries,
+    roots,
+    drivers,
+    warnings,
+  };
 }

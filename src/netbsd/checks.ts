@@ -10,7 +10,7 @@
 import * as C from '../elf/constants';
 import type { Segment } from '../elf/file';
 import { findSymbol } from '../elf/symbols';
-import { type Arch, describeElf } from '../elf/target';
+import { ARCH_NAMES, type BootKind, describeElf, targetByArch } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, type CfEntry, stateName } from './autoconf';
 import { entryName, parentName } from './format';
@@ -64,7 +64,12 @@ const ARM: ArchProfile = {
   console: { title: 'console (plcom, com, or viocon at virtio)', config: 'plcom* at fdt?', match: (e) => e.driver === 'plcom' || e.driver === 'com' || (e.driver === 'viocon' && atVirtio(e)) },
 };
 
-const PROFILES: Record<Arch, ArchProfile> = { amd64: X86, i386: X86, aarch64: ARM };
+const PROFILES: Partial<Record<BootKind, ArchProfile>> = { pvh: X86, 'arm64-image': ARM };
+
+/** The architectures the microvm profile covers, by boot kind, as the target table says. */
+const covered = (boots: readonly BootKind[]) => ARCH_NAMES.filter((a) => boots.includes(targetByArch(a).boot));
+const orList = (names: readonly string[]) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join(''));
+const COVERS = `${covered(['pvh']).join(' and ')} (PVH) and ${orList(covered(['arm64-image']))} (device tree)`;
 
 /** One device requirement: which entries satisfy it. */
 interface Need {
@@ -89,7 +94,7 @@ function needsFor(p: ArchProfile): Need[] {
 export const MICROVM_CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'tsc', 'tslog', 'early-console'] as const;
 
 const TITLES: Record<(typeof MICROVM_CHECK_IDS)[number], string> = {
-  netbsd: 'NetBSD kernel for amd64, i386 or aarch64',
+  netbsd: 'NetBSD kernel for PVH or arm64 Image boot',
   'pvh-note': 'PVH entry note (ELF note "Xen", type 18)',
   'pvh-segment': 'PVH note inside a PT_NOTE segment',
   'pvh-entry': 'PVH entry inside a loadable executable segment',
@@ -284,7 +289,7 @@ function symbolChecks(k: Kernel, table: AutoconfTable | undefined, profile: Arch
 function netbsdCheck(k: Kernel): Check {
   const what = describeElf(k.elf.header);
   const os = k.ident ? `NetBSD ${k.ident.version.text}` : k.strings.ostype ? `${k.strings.ostype} ${k.strings.osrelease ?? ''}`.trim() : undefined;
-  if (!k.target) return check('netbsd', 'fail', `${os ? `${os} ` : ''}${what}: the microvm profile covers amd64 and i386 (PVH) and aarch64 (device tree)`);
+  if (!k.target || !PROFILES[k.target.boot]) return check('netbsd', 'fail', `${os ? `${os} ` : ''}${what}: the microvm profile covers ${COVERS}`);
   if (!os) return check('netbsd', 'fail', `${what} with no NetBSD ident note and no ostype string`);
   if (k.elf.header.type !== C.ET_EXEC) return check('netbsd', 'fail', `${os} ${what}: a kernel is an executable`);
   const boot = k.target.pvh ? 'boots through PVH' : 'boots from a device tree; PVH does not apply';
@@ -301,7 +306,7 @@ export function microvmChecks(kernel: Kernel, table?: AutoconfTable): Check[] {
   if (!target || first.status === 'fail') {
     return [first, ...MICROVM_CHECK_IDS.slice(1).map((id) => check(id, 'n/a', 'not a NetBSD kernel kpatch can check'))];
   }
-  const profile = PROFILES[target.arch];
+  const profile = PROFILES[target.boot]!;
   let tableError: string | undefined;
   if (!table) {
     try {

@@ -2,22 +2,23 @@
  * NetBSD autoconf structures as field lists (data only); offsets come from defineStruct under the
  * target's data model. Source: NetBSD sys/sys/device.h.
  */
-import { defineStruct, type Scalar, type StructLayout } from '../bytes/struct';
+import { defineStruct, type StructLayout } from '../bytes/struct';
 import type { DataModel } from '../bytes/view';
 
 /** The two on-disk shapes of `struct cfdata`. */
 export type CfdataVariant = 'bitfield' | 'short';
 
-type CfdataField = 'name' | 'atname' | 'unit' | 'fstate' | 'loc' | 'flags' | 'pspec';
-
 /**
  * `struct cfdata`: device.h rev 1.183 and later (NetBSD >= 10) declare `unsigned int cf_unit:24;
  * unsigned char cf_fstate;`, rev 1.147 and earlier (NetBSD <= 9) `short cf_unit; short cf_fstate;`.
  */
-export const CFDATA_FIELDS: Readonly<Record<CfdataVariant, readonly `${CfdataField}:${Scalar}`[]>> = {
+export const CFDATA_FIELDS = {
   bitfield: ['name:ptr', 'atname:ptr', 'unit:u24', 'fstate:u8', 'loc:ptr', 'flags:i32', 'pspec:ptr'],
   short: ['name:ptr', 'atname:ptr', 'unit:i16', 'fstate:i16', 'loc:ptr', 'flags:i32', 'pspec:ptr'],
-};
+} as const satisfies Record<CfdataVariant, readonly string[]>;
+
+/** The layout of `struct cfdata` in either variant (the fields are the same; unit and fstate differ in kind). */
+export type CfdataLayout = StructLayout<(typeof CFDATA_FIELDS)[CfdataVariant][number]>;
 
 /** Which NetBSD releases use each variant, for messages. */
 export const CFDATA_ERA: Readonly<Record<CfdataVariant, string>> = {
@@ -39,19 +40,19 @@ export const CFLOCDESC_FIELDS = ['name:ptr', 'defaultstr:ptr', 'default:i32'] as
 
 /** All autoconf layouts for one data model. */
 export interface AutoconfLayouts {
-  readonly cfdata: Readonly<Record<CfdataVariant, StructLayout<CfdataField>>>;
-  readonly cfparent: StructLayout<'iattr' | 'parent' | 'unit'>;
-  readonly cfdriver: StructLayout<'next' | 'prev' | 'attach' | 'devs' | 'name' | 'class' | 'ndevs' | 'attrs'>;
-  readonly cfiattrdata: StructLayout<'name' | 'loclen'>;
-  readonly cflocdesc: StructLayout<'name' | 'defaultstr' | 'default'>;
+  readonly cfdata: Readonly<Record<CfdataVariant, CfdataLayout>>;
+  readonly cfparent: StructLayout<(typeof CFPARENT_FIELDS)[number]>;
+  readonly cfdriver: StructLayout<(typeof CFDRIVER_FIELDS)[number]>;
+  readonly cfiattrdata: StructLayout<(typeof CFIATTRDATA_FIELDS)[number]>;
+  readonly cflocdesc: StructLayout<(typeof CFLOCDESC_FIELDS)[number]>;
   /** Offset of ci_locdesc[0] inside struct cfiattrdata (the flexible array's alignment). */
   readonly locdescStart: number;
 }
 
 /** Computes every autoconf layout for `model`. */
 export function autoconfLayouts(model: DataModel): AutoconfLayouts {
-  const cfiattrdata = defineStruct<'name' | 'loclen'>(CFIATTRDATA_FIELDS, model);
-  const cflocdesc = defineStruct<'name' | 'defaultstr' | 'default'>(CFLOCDESC_FIELDS, model);
+  const cfiattrdata = defineStruct(CFIATTRDATA_FIELDS, model);
+  const cflocdesc = defineStruct(CFLOCDESC_FIELDS, model);
   return {
     cfdata: {
       bitfield: defineStruct(CFDATA_FIELDS.bitfield, model),

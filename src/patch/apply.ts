@@ -4,11 +4,11 @@
  * the library and in the tool.
  */
 import { toHex } from '../bytes/view';
-import { KpatchError } from '../errors';
+import { EditError } from '../errors';
 import type { Edit } from './plan';
 
-function mismatch(e: Edit, found: Uint8Array): KpatchError {
-  return new KpatchError('PATCH_MISMATCH', `byte 0x${e.offset.toString(16)} (${e.why}) holds ${toHex(found)}, expected ${toHex(e.before)}: the kernel changed since it was read`, 'nothing was written');
+function mismatch(e: Edit, found: Uint8Array): EditError {
+  return new EditError('PATCH_MISMATCH', e.offset, `byte 0x${e.offset.toString(16)} (${e.why}) holds ${toHex(found)}, expected ${toHex(e.before)}: the kernel changed since it was read`, 'nothing was written');
 }
 
 /**
@@ -18,7 +18,7 @@ function mismatch(e: Edit, found: Uint8Array): KpatchError {
 export function checkBefore(bytes: Uint8Array, edits: readonly Edit[], base = 0): void {
   for (const e of edits) {
     const at = e.offset - base;
-    if (at < 0 || at + e.before.length > bytes.length) throw new KpatchError('PATCH_MISMATCH', `edit at byte 0x${e.offset.toString(16)} is past the end of the kernel (${base + bytes.length} bytes)`);
+    if (at < 0 || at + e.before.length > bytes.length) throw new EditError('PATCH_MISMATCH', e.offset, `edit at byte 0x${e.offset.toString(16)} is past the end of the kernel (${base + bytes.length} bytes)`);
     const found = bytes.subarray(at, at + e.before.length);
     if (!found.every((b, i) => b === e.before[i])) throw mismatch(e, found);
   }
@@ -40,7 +40,7 @@ export function applyEdits(bytes: Uint8Array, edits: readonly Edit[]): Uint8Arra
  * bytes, and a stretch that differs, are looked at byte by byte.
  */
 export function verifyChunk(oldBytes: Uint8Array, newBytes: Uint8Array, start: number, edits: readonly Edit[]): number {
-  if (oldBytes.length !== newBytes.length) throw new KpatchError('VERIFY_FAILED', `verification failed: written file has a different size near byte 0x${start.toString(16)}`);
+  if (oldBytes.length !== newBytes.length) throw new EditError('VERIFY_FAILED', start, `verification failed: written file has a different size near byte 0x${start.toString(16)}`);
   const expected = new Map<number, number>();
   for (const e of edits) {
     for (let i = 0; i < e.after.length; i++) {
@@ -56,7 +56,7 @@ export function verifyChunk(oldBytes: Uint8Array, newBytes: Uint8Array, start: n
     // than to slice; long runs go to memcmp.
     if (to - from > 256 && a.subarray(from, to).equals(b.subarray(from, to))) return;
     for (let i = from; i < to; i++) {
-      if (a[i] !== b[i]) throw new KpatchError('VERIFY_FAILED', `verification failed: byte 0x${(start + i).toString(16)} changed but no edit planned it`);
+      if (a[i] !== b[i]) throw new EditError('VERIFY_FAILED', start + i, `verification failed: byte 0x${(start + i).toString(16)} changed but no edit planned it`);
     }
   };
   let differing = 0;
@@ -64,7 +64,7 @@ export function verifyChunk(oldBytes: Uint8Array, newBytes: Uint8Array, start: n
   for (const i of [...expected.keys()].sort((x, y) => x - y)) {
     stretch(from, i);
     const want = expected.get(i)!;
-    if (b[i] !== want) throw new KpatchError('VERIFY_FAILED', `verification failed: byte 0x${(start + i).toString(16)} is ${b[i].toString(16).padStart(2, '0')}, planned ${want.toString(16).padStart(2, '0')}`);
+    if (b[i] !== want) throw new EditError('VERIFY_FAILED', start + i, `verification failed: byte 0x${(start + i).toString(16)} is ${b[i].toString(16).padStart(2, '0')}, planned ${want.toString(16).padStart(2, '0')}`);
     if (a[i] !== b[i]) differing++;
     from = i + 1;
   }

@@ -5,7 +5,7 @@
  * Transitions are userconf(4)'s: disable 0->4, 2->3; enable 4->0, 3->2; anything else in the
  * wanted state is "already"; FOUND (1) or values outside 0-4 are refused.
  */
-import { encodeUint, type Endian } from '../bytes/view';
+import { encodeField } from '../bytes/struct';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, type CfEntry, DISABLED, ENABLED, stateName } from '../netbsd/autoconf';
 import { entryName, parentName } from '../netbsd/format';
@@ -107,23 +107,24 @@ function transition(e: CfEntry, to: 'disable' | 'enable', state: number, op: Ope
 }
 
 /**
- * The encoded bytes of a state value. States are 0-4, so the few encodings are made once and
- * shared (never mutated): a keep on GENERIC plans ~1,400 edits, and two typed arrays each showed up
- * as garbage-collector time.
+ * Encodes state values as the table's state field holds them. States are 0-4, so each encoding is
+ * made once per plan and shared by its edits (never mutated): a keep on GENERIC plans ~1,400 edits,
+ * and two typed arrays each showed up as garbage-collector time.
  */
-const encoded = new Map<string, Uint8Array>();
-function stateBytes(value: number, size: 1 | 2, endian: Endian): Uint8Array {
-  const key = `${value}:${size}:${endian}`;
-  let bytes = encoded.get(key);
-  if (!bytes) {
-    bytes = encodeUint(value, size, endian);
-    encoded.set(key, bytes);
-  }
-  return bytes;
+function stateEncoder(table: AutoconfTable): (value: number) => Uint8Array {
+  const encoded = new Map<number, Uint8Array>();
+  return (value) => {
+    let bytes = encoded.get(value);
+    if (!bytes) {
+      bytes = encodeField(table.stateField, value, table.endian);
+      encoded.set(value, bytes);
+    }
+    return bytes;
+  };
 }
 
-/** Plans `ops` on `table` for a file of byte order `endian`. */
-export function planOperations(table: AutoconfTable, ops: readonly Operation[], endian: Endian): Plan {
+/** Plans `ops` on `table`; the edits are encoded in the table's byte order and state field. */
+export function planOperations(table: AutoconfTable, ops: readonly Operation[]): Plan {
   const entries = table.entries;
   const state = entries.map((e) => e.fstate);
   const graph = attachGraph(table);
@@ -178,10 +179,11 @@ export function planOperations(table: AutoconfTable, ops: readonly Operation[], 
 
   const edits: Edit[] = [];
   const changes: Change[] = [];
+  const stateBytes = stateEncoder(table);
   for (const e of entries) {
     if (state[e.index] === e.fstate) continue;
-    const before = stateBytes(e.fstate, e.stateSize, endian);
-    const after = stateBytes(state[e.index], e.stateSize, endian);
+    const before = stateBytes(e.fstate);
+    const after = stateBytes(state[e.index]);
     const verb = stateName(state[e.index]) === 'disabled' ? 'disable' : 'enable';
     edits.push({ offset: e.stateOffset, before, after, why: `${verb} #${e.index} ${entryName(e)}` });
     // Written out, not `{ ...ref(e), ... }`: object spread ran for most of a 1,400-entry keep's planning time.

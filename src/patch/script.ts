@@ -2,7 +2,7 @@
  * Patch files (.kpatch): line-based, `#` comments, one operation or guard a line. Each operation
  * line is a kpatch edit command without the kernel and output options:
  *
- *   require arch amd64|i386         the kernel's architecture is one of these
+ *   require arch amd64|i386         the kernel's architecture is one of these (arch, MACHINE_ARCH or port name)
  *   require version >= 10.0         NetBSD version comparison (>=, >, <=, <, ==, !=)
  *   require pvh                     the kernel has a PVH entry note
  *   require driver pv               cfdata has an entry for driver pv
@@ -12,6 +12,7 @@
  *
  * Every guard is checked before planning; the operations of all files form one plan.
  */
+import { KNOWN_ARCH_NAMES } from '../elf/target';
 import { KpatchError } from '../errors';
 import type { AutoconfTable } from '../netbsd/autoconf';
 import type { NetbsdVersion } from '../netbsd/ident';
@@ -76,8 +77,8 @@ function parseGuard(args: string[], origin: Origin): Guard {
     case 'arch': {
       const arches = rest.join(' ').split(/[|\s,]+/).filter(Boolean);
       if (!arches.length) throw fail(origin, 'require arch needs a name, like require arch amd64|i386');
-      const bad = arches.filter((a) => !['amd64', 'i386', 'aarch64'].includes(a));
-      if (bad.length) throw fail(origin, `unknown arch '${bad[0]}' (amd64, i386 or aarch64)`);
+      const bad = arches.filter((a) => !KNOWN_ARCH_NAMES.has(a));
+      if (bad.length) throw fail(origin, `unknown arch '${bad[0]}' (an arch, MACHINE_ARCH or port name of the target table, like amd64, evbarm or sparc64)`);
       return { kind: 'arch', arches, origin };
     }
     case 'version': {
@@ -117,6 +118,8 @@ export function parsePatchScript(text: string, file: string): PatchScript {
 /** What guards are checked against. */
 export interface GuardFacts {
   readonly arch: string | undefined;
+  /** Every name the kernel answers to (target.ts namesOf); defaults to `arch`. */
+  readonly archNames?: readonly string[];
   readonly version: NetbsdVersion | undefined;
   readonly pvh: boolean;
   readonly table: AutoconfTable;
@@ -144,7 +147,7 @@ export function checkGuards(guards: readonly Guard[], facts: GuardFacts): void {
   for (const g of guards) {
     switch (g.kind) {
       case 'arch':
-        if (!facts.arch || !g.arches.includes(facts.arch)) throw fail(g.origin, `require arch ${g.arches.join('|')} failed: the kernel is ${facts.arch ?? 'of no supported arch'}`);
+        if (!g.arches.some((a) => (facts.archNames ?? (facts.arch ? [facts.arch] : [])).includes(a))) throw fail(g.origin, `require arch ${g.arches.join('|')} failed: the kernel is ${facts.arch ?? 'of no supported arch'}`);
         break;
       case 'version': {
         if (!facts.version) throw fail(g.origin, `require version ${g.op} ${g.version.text} failed: the kernel's NetBSD version is unknown`);

@@ -194,7 +194,7 @@ describeBoot('QEMU boots of the PVH fixtures', () => {
       const bytes = fixtureBytes(file);
       const kernel = inspectKernel(memorySource(bytes));
       const table = requireAutoconf(kernel);
-      const plan = planOperations(table, [{ verb: 'disable', selectors: ['vio9p', 'com', 'xencons'] }], kernel.elf.header.endian);
+      const plan = planOperations(table, [{ verb: 'disable', selectors: ['vio9p', 'com', 'xencons'] }]);
       // Test-only: every edit one byte early, its old bytes read from there so applyEdits accepts it.
       const wrong: Edit[] = plan.edits.map((e) => ({ ...e, offset: e.offset - 1, before: bytes.slice(e.offset - 1, e.offset - 1 + e.before.length), why: `test-only: ${e.why}, one byte early` }));
       const out = path.join(tmp, `${file}.wrong-offset`);

@@ -70,12 +70,16 @@ async function slot<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Boots `kernel` on machine `m` and collects the serial output; never takes longer than `timeoutS` seconds. */
 export function boot(m: Machine, kernel: string, timeoutS = BOOT_TIMEOUT_S): Promise<BootResult> {
+  return runVm(m.qemu, qemuArgs(m, kernel), timeoutS);
+}
+
+/** Runs one VM (`qemu` with `args`) and collects its serial output on stdout; never takes longer than `timeoutS` seconds. */
+export function runVm(qemu: string, args: readonly string[], timeoutS = BOOT_TIMEOUT_S): Promise<BootResult> {
   return slot(
     () =>
       new Promise<BootResult>((resolve, reject) => {
-        const args = qemuArgs(m, kernel);
         // detached: QEMU leads its own process group, so the timeout can kill it and anything it started.
-        const child = spawn(m.qemu, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(qemu, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         let timedOut = false;
@@ -96,7 +100,7 @@ export function boot(m: Machine, kernel: string, timeoutS = BOOT_TIMEOUT_S): Pro
         child.on('close', (status, signal) => {
           clearTimeout(timer);
           const lines = out.replace(/\r/g, '').split('\n').filter((l) => l !== '');
-          resolve({ status, signal, timedOut, lines, stderr: err, command: [path.basename(m.qemu), ...args].join(' ') });
+          resolve({ status, signal, timedOut, lines, stderr: err, command: [path.basename(qemu), ...args].join(' ') });
         });
       }),
   );

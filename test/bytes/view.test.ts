@@ -1,4 +1,4 @@
-import { ByteView, encodeUint, type Endian, ILP32, LP64, toHex } from '../../src/bytes/view';
+import { ByteView, type Endian, ILP32, LP64, toHex } from '../../src/bytes/view';
 import { FormatError, KpatchError } from '../../src/errors';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/ /g, ''), 'hex'));
@@ -121,25 +121,5 @@ describe('ByteView.cstring', () => {
     expect(() => v.cstring(0x20b)).toThrow('unterminated string at byte 0x20b');
     expect(() => v.cstring(0x20c)).toThrow('string past end of data at byte 0x20c');
     expect(() => v.cstring(0x1ff)).toThrow(FormatError);
-  });
-});
-
-describe('encodeUint', () => {
-  it.each([
-    [1, 'little', 0xaa, 'aa'],
-    [2, 'little', 0xaabb, 'bbaa'],
-    [2, 'big', 0xaabb, 'aabb'],
-    [4, 'little', 0xaabbccdd, 'ddccbbaa'],
-    [4, 'big', 0xaabbccdd, 'aabbccdd'],
-    [8, 'little', 0x1122334455667788n, '8877665544332211'],
-    [8, 'big', 0x1122334455667788n, '1122334455667788'],
-  ] as const)('%i bytes %s of %p', (size, endian, value, want) => {
-    expect(toHex(encodeUint(value, size, endian))).toBe(want);
-  });
-  it('round trips through ByteView', () => {
-    for (const endian of ['little', 'big'] as const) {
-      const b = encodeUint(0xfedcba98, 4, endian);
-      expect(new ByteView(b, 0, endian, ILP32).u32(0)).toBe(0xfedcba98);
-    }
   });
 });

@@ -20,7 +20,7 @@ const stateAt = (i: number) => built.entryOffset(i) + built.stateField.offset;
 
 /** A session and a fake terminal: printed text, warnings, and answers to prompts in order. */
 function session(answers: string[] = [], lines = 0) {
-  const s = new EditSession(kernel(), table, 'little', { lines });
+  const s = new EditSession(kernel(), table, { lines });
   const out: string[] = [];
   const warnings: string[] = [];
   const prompts: string[] = [];
@@ -39,7 +39,7 @@ function session(answers: string[] = [], lines = 0) {
 }
 
 const written = (s: EditSession) => applyEdits(built.bytes, s.pendingEdits());
-const batch = (ops: Operation[]) => applyEdits(built.bytes, planOperations(table, ops, 'little').edits);
+const batch = (ops: Operation[]) => applyEdits(built.bytes, planOperations(table, ops).edits);
 const diff = (a: Uint8Array, b: Uint8Array) => [...a].flatMap((x, i) => (x === b[i] ? [] : [[i, x, b[i]]]));
 
 describe('command words, as UKC matches them', () => {
@@ -127,7 +127,7 @@ describe('disable and enable do what the batch verbs do', () => {
     const { s, run } = session();
     await run('enable ld', 'keep vioif');
     // One patch file puts its keeps first (enable ld would win); two commands in a row do not: keep disables ld.
-    expect(written(s)).toEqual(applyEdits(batch([{ verb: 'enable', selectors: ['ld'] }]), planOperations(table, [{ verb: 'keep', selectors: ['vioif'] }], 'little').edits));
+    expect(written(s)).toEqual(applyEdits(batch([{ verb: 'enable', selectors: ['ld'] }]), planOperations(table, [{ verb: 'keep', selectors: ['vioif'] }]).edits));
     expect(written(s)[stateAt(7)]).toBe(3);
     expect(batch([{ verb: 'enable', selectors: ['ld'] }, { verb: 'keep', selectors: ['vioif'] }])[stateAt(7)]).toBe(2);
   });

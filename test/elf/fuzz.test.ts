@@ -34,9 +34,9 @@ function readAll(bytes: Uint8Array, label: string): string {
 }
 
 // The samples carry an 8-byte `cfdata` symbol (LE: a NetBSD ident, so the autoconf reader
-// rejects the table as ELF_FORMAT; BE: an unsupported target); the kernels read cleanly.
+// rejects the table as AUTOCONF_FORMAT; BE: an unsupported target); the kernels read cleanly.
 const inputs: [string, Uint8Array, string][] = [
-  ...COMBOS.map(([cls, endian]): [string, Uint8Array, string] => [`sample ELF${cls} ${endian}`, build(sampleSpec(cls, endian)).bytes, endian === 'little' ? 'ELF_FORMAT' : 'UNSUPPORTED_TARGET']),
+  ...COMBOS.map(([cls, endian]): [string, Uint8Array, string] => [`sample ELF${cls} ${endian}`, build(sampleSpec(cls, endian)).bytes, endian === 'little' ? 'AUTOCONF_FORMAT' : 'UNSUPPORTED_TARGET']),
   ['amd64 kernel', buildKernel(MICROVM, { arch: 'amd64', variant: 'bitfield' }).bytes, 'ok'],
   ['i386 short kernel', buildKernel({ ...MICROVM, version: 903000000 }, { arch: 'i386', variant: 'short' }).bytes, 'ok'],
 ];

@@ -17,6 +17,7 @@ describe.each(COMBOS)('ELF%i %s round trip', (cls, endian) => {
       type: 2,
       machine: cls === 64 ? 62 : 3,
       entry: cls === 64 ? 0xffffffff80200000n : 0xc0100000n,
+      flags: 0,
       phoff: built.phoff,
       shoff: built.shoff,
       phentsize: cls === 64 ? 56 : 32,

@@ -168,8 +168,9 @@ describe.each(manifest.map((m) => [m.file, m] as const))('reader on %s agrees wi
 describe('files that are not patchable kernels', () => {
   it.each([
     ['netbsd-amd64-stripped', /^kpatch: no symbol table in NetBSD 11\.0 ELF64 little-endian x86-64 executable: stripped kernel/],
-    ['elf-ppc32be', /^kpatch: unsupported target: ELF32 big-endian powerpc executable/],
-    ['elf-ppc64be', /^kpatch: unsupported target: ELF64 big-endian powerpc64 executable/],
+    // Big-endian PowerPC is a supported target: these ELFs have symbols and an ident note, but no cfdata.
+    ['elf-ppc32be', /^kpatch: no cfdata symbol in NetBSD 10\.1 ELF32 big-endian powerpc executable/],
+    ['elf-ppc64be', /^kpatch: no cfdata symbol in NetBSD 10\.1 ELF64 big-endian powerpc64 executable/],
     ['README.md', /^kpatch: not an ELF file: bad magic number '23204b65' at byte 0x0/],
   ])('list %s: one line, exit 2', async (file, message) => {
     const before = fs.readFileSync(fixturePath(file));

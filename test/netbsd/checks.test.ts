@@ -120,7 +120,7 @@ describe('microvmChecks on kernels patched in memory', () => {
   const patched = (file: string, ops: Operation[]) => {
     const bytes = fixtureBytes(file);
     const kernel = load(bytes);
-    const plan = planOperations(requireAutoconf(kernel), ops, kernel.elf.header.endian);
+    const plan = planOperations(requireAutoconf(kernel), ops);
     expect(plan.edits.length).toBeGreaterThan(0);
     const after = load(applyEdits(bytes, plan.edits));
     return byId(microvmChecks(after));

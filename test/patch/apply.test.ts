@@ -7,11 +7,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { memorySource } from '../../src/bytes/source';
-import { openKernelFile } from '../../src/cli/io';
-import { writePatched } from '../../src/cli/write';
+import { openKernelFile } from '../../src/node/read-kernel';
+import { writePatched } from '../../src/node/write-kernel';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { planOperations } from '../../src/patch/plan';
 import { parsePatchScript } from '../../src/patch/script';
+import { EditError } from '../../src/errors';
+import { thrown } from '../support/errors';
 import { fixturePath } from '../support/fixtures';
 import { runCli } from '../support/run-cli';
 
@@ -43,7 +45,7 @@ describe('parsePatchScript', () => {
     ['\n\ndisable', 'x:3: disable needs at least one selector'],
     ['disable ld --bogus', "x:1: unknown option '--bogus'"],
     ['enable ld --no-ancestors', 'x:1: --no-ancestors goes with keep only'],
-    ['require arch sparc64', "x:1: unknown arch 'sparc64'"],
+    ['require arch sparc65', "x:1: unknown arch 'sparc65'"],
     ['require version 10', 'x:1: require version takes an operator and a version'],
     ['require version >= ten', "x:1: bad version 'ten'"],
     ['require colour blue', "x:1: unknown guard 'require colour'"],
@@ -67,6 +69,16 @@ describe('kpatch apply', () => {
     const out2 = path.join(dir, 'out2');
     expect((await runCli(['disable', 'vioif', 'com0', '-k', fixturePath('netbsd-amd64'), '-o', out2])).code).toBe(0);
     expect(fs.readFileSync(out).equals(fs.readFileSync(out2))).toBe(true);
+  });
+
+  it.each([
+    ['netbsd-amd64', 'x86_64'],
+    ['netbsd-aarch64', 'evbarm'],
+    ['netbsd-aarch64', 'i386|evbarm'],
+  ])('require arch takes MACHINE_ARCH and port names too (%s: %s)', async (fixture, names) => {
+    const p = write('n.kpatch', `require arch ${names}\ndisable ld\n`);
+    const r = await runCli(['apply', p, '-k', fixturePath(fixture), '--dry-run']);
+    expect([r.code, r.err]).toEqual([0, '']);
   });
 
   it('keep lines of one plan form one allow list', async () => {
@@ -130,7 +142,7 @@ describe('verification', () => {
     const before = fs.readFileSync(k);
     const file = openKernelFile(k);
     try {
-      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }], 'little');
+      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }]);
       // Flip the byte before the state byte: the top byte of cf_unit, the classic off-by-one.
       const tamper = (b: Uint8Array) => {
         const c = new Uint8Array(b);
@@ -139,7 +151,13 @@ describe('verification', () => {
       };
       const neighbour = `0x${(plan.edits[0].offset - 1).toString(16)}`;
       expect(plan.edits[0].offset).toBe(0x3000 + 10 * 48 + 19);
-      expect(() => writePatched(file, k, false, plan.edits, { tamper })).toThrow(`verification failed: byte ${neighbour} changed but no edit planned it`);
+      const e = thrown(() => writePatched(file, k, false, plan.edits, { tamper }));
+      expect(e).toBeInstanceOf(EditError);
+      expect({ code: (e as EditError).code, offset: (e as EditError).offset, message: (e as EditError).message }).toEqual({
+        code: 'VERIFY_FAILED',
+        offset: plan.edits[0].offset - 1,
+        message: `verification failed: byte ${neighbour} changed but no edit planned it`,
+      });
       expect(() => writePatched(file, path.join(dir, 'out'), false, plan.edits, { tamper })).toThrow(/verification failed/);
     } finally {
       file.close();
@@ -153,9 +171,15 @@ describe('verification', () => {
     fs.copyFileSync(fixturePath('netbsd-amd64'), k);
     const file = openKernelFile(k);
     try {
-      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }], 'little');
+      const plan = planOperations(table(), [{ verb: 'disable', selectors: ['ld'] }]);
       const stale = [{ ...plan.edits[0], before: Uint8Array.of(0) }];
-      expect(() => writePatched(file, path.join(dir, 'out'), false, stale)).toThrow('byte 0x31f3 (disable #10 ld*) holds 02, expected 00: the kernel changed since it was read');
+      const e = thrown(() => writePatched(file, path.join(dir, 'out'), false, stale)) as EditError;
+      expect(e).toBeInstanceOf(EditError);
+      expect({ code: e.code, offset: e.offset, message: e.message }).toEqual({
+        code: 'PATCH_MISMATCH',
+        offset: 0x31f3,
+        message: 'byte 0x31f3 (disable #10 ld*) holds 02, expected 00: the kernel changed since it was read',
+      });
     } finally {
       file.close();
     }

@@ -175,13 +175,13 @@ describe('symlinks', () => {
 
 describe('another writer', () => {
   it('--in-place refuses to replace a kernel that changed after kpatch read it', () => {
-    const { openKernelFile } = require('../../src/cli/io') as typeof import('../../src/cli/io');
-    const { writePatched } = require('../../src/cli/write') as typeof import('../../src/cli/write');
+    const { openKernelFile } = require('../../src/node/read-kernel') as typeof import('../../src/node/read-kernel');
+    const { writePatched } = require('../../src/node/write-kernel') as typeof import('../../src/node/write-kernel');
     const { inspectKernel, requireAutoconf } = require('../../src/netbsd/kernel') as typeof import('../../src/netbsd/kernel');
     const { planOperations } = require('../../src/patch/plan') as typeof import('../../src/patch/plan');
     const file = openKernelFile(input);
     try {
-      const plan = planOperations(requireAutoconf(inspectKernel(file.source)), [{ verb: 'disable', selectors: ['vioif'] }], 'little');
+      const plan = planOperations(requireAutoconf(inspectKernel(file.source)), [{ verb: 'disable', selectors: ['vioif'] }]);
       // Another process replaces the kernel (a new file renamed over it, with a different byte)
       // while kpatch is writing its copy. kpatch's verification still reads the file it opened.
       const other = () => {

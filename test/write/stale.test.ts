@@ -6,7 +6,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { removeStaleTemporaries } from '../../src/cli/write';
+import { removeStaleTemporaries } from '../../src/node/atomic';
 import { runCli } from '../support/run-cli';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'netbsd-amd64');

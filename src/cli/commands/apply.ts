@@ -3,10 +3,11 @@
  * operations of every file as one plan, after every guard has passed.
  */
 import { Command } from '@commander-js/extra-typings';
+import { namesOf } from '../../elf/target';
 import type { PatchScript } from '../../patch/script';
 import type * as ScriptModule from '../../patch/script';
 import { action, type Context, lazy } from '../context';
-import { readRegularFile } from '../io';
+import { readRegularFile } from '../../node/read-kernel';
 import { runEdit, withEditOptions } from './patching';
 
 const script = lazy(() => require('../../patch/script') as typeof ScriptModule);
@@ -41,7 +42,7 @@ Examples:
       return runEdit(ctx, opts, (kernel, table) => {
         script().checkGuards(
           scripts.flatMap((s) => s.guards),
-          { arch: kernel.target?.arch, version: kernel.version, pvh: kernel.pvh !== undefined, table },
+          { arch: kernel.target?.arch, archNames: kernel.target ? namesOf(kernel.target) : [], version: kernel.version, pvh: kernel.pvh !== undefined, table },
         );
         return scripts.flatMap((s) => s.operations);
       });

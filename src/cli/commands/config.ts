@@ -7,15 +7,15 @@ import * as path from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { diffConfigTexts } from '../../config/diff';
 import { extractConfig } from '../../config/extract';
-import { FEATURES, generateConfig, type Arch } from '../../config/generate';
+import { ARCHES, FEATURES, generateConfig, type Arch } from '../../config/generate';
 import { lint, type LintResult } from '../../config/lint';
 import { mergeConfigs } from '../../config/merge';
 import type { SourceTree } from '../../config/resolve';
 import { KpatchError } from '../../errors';
 import { action, type Context } from '../context';
-import { MAX_INFLATED, openKernelFile, readRegularFile } from '../io';
+import { MAX_INFLATED, openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { printWarnings, stylesFor, toJson } from '../render';
-import { writeFileAtomically } from '../write';
+import { writeFileAtomically } from '../../node/atomic';
 
 /**
  * The package's confs/ directory. Found by walking up from this module to kpatch's package.json,
@@ -89,7 +89,7 @@ function registerGenerate(config: Command, ctx: Context): void {
   config
     .command('generate')
     .description('write a SMOL kernel config (PVH, pv, virtio-mmio, virtio devices, tslog, TSC) from confs/ fragments')
-    .addOption(new Option('--arch <arch>', 'target architecture').choices(['amd64', 'i386', 'aarch64'] as const).makeOptionMandatory())
+    .addOption(new Option('--arch <arch>', 'target architecture').choices(Object.keys(ARCHES) as Arch[]).makeOptionMandatory())
     .addOption(new Option('--profile <profile>', 'feature profile').choices(['smol'] as const).default('smol' as const))
     .option('--standalone', 'a complete config that does not include MICROVM')
     .option('--with <feature>', `add a feature (${FEATURES.join(', ')})`, collect, [] as string[])

@@ -21,13 +21,13 @@ import { selectEntries } from '../../netbsd/select';
 import type { Operation, Plan } from '../../patch/plan';
 import type * as PlanModule from '../../patch/plan';
 import { action, type Context, lazy } from '../context';
-import { openKernelFile, readRegularFile } from '../io';
+import { openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { oneLine, printWarnings, stylesFor } from '../render';
-import type * as WriteModule from '../write';
+import type * as WriteModule from '../../node/write-kernel';
 import { printPlan } from './patching';
 
 const planner = lazy(() => require('../../patch/plan') as typeof PlanModule);
-const write = lazy(() => require('../write') as typeof WriteModule);
+const write = lazy(() => require('../../node/write-kernel') as typeof WriteModule);
 
 type Options = { input: string; write?: true; list?: true; keep: string[]; disable: string[]; keepFile?: string; disableFile?: string; verbose: number | true; color?: true };
 
@@ -92,10 +92,10 @@ function run(ctx: Context, opts: Options): number {
     const ops: Operation[] = [];
     if (keep.length) ops.push({ verb: 'keep', selectors: present(c, table, keep, '-k'), ancestors: false });
     if (disable.length) ops.push({ verb: 'disable', selectors: present(c, table, disable, '-d'), ifPresent: true });
-    const plan = planner().planOperations(table, ops, kernel.elf.header.endian);
+    const plan = planner().planOperations(table, ops);
     if (verbose > 0) printPlan(c, table, { ...plan, warnings: [] }, opts.write ? 'write' : 'dry-run', undefined);
     printWarnings(c.io, plan.warnings.map((w) => w.message));
-    if (keep.length) compareWithKeep(c, table, plan, ops, kernel.elf.header.endian, verbose);
+    if (keep.length) compareWithKeep(c, table, plan, ops, verbose);
     if (plan.edits.length === 0) c.io.out('kernel not modified: nothing to change\n');
     else if (!opts.write) c.io.out(`${plan.edits.length} ${plan.edits.length === 1 ? 'entry' : 'entries'} would change; nothing written (give -w to write)\n`);
     else {
@@ -128,8 +128,8 @@ function present(ctx: Context, table: AutoconfTable, names: string[], flag: stri
 }
 
 /** What `kpatch keep` would have done differently: the ancestors it keeps and confkerndev disables. */
-function compareWithKeep(ctx: Context, table: AutoconfTable, plan: Plan, ops: Operation[], endian: 'little' | 'big', verbose: number): void {
-  const withAncestors = planner().planOperations(table, ops.map((op) => (op.verb === 'keep' ? { ...op, ancestors: true } : op)), endian);
+function compareWithKeep(ctx: Context, table: AutoconfTable, plan: Plan, ops: Operation[], verbose: number): void {
+  const withAncestors = planner().planOperations(table, ops.map((op) => (op.verb === 'keep' ? { ...op, ancestors: true } : op)));
   const spared = new Set(withAncestors.keptAncestors.map((a) => a.index));
   const lost = plan.changes.filter((ch) => spared.has(ch.index) && ch.new !== ch.old && (ch.new === 3 || ch.new === 4));
   const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);

@@ -11,12 +11,12 @@ import { toHex } from '../../bytes/view';
 import { entryLine } from '../../netbsd/format';
 import { inspectKernel, requireAutoconf } from '../../netbsd/kernel';
 import { action, type Context, lazy } from '../context';
-import { type KernelFile, openKernelFile, readRegularFile } from '../io';
+import { type KernelFile, openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { INTERRUPTED, type LineSource, scriptLines, stdinLines } from '../prompt';
 import { hex, oneLine, stylesFor } from '../render';
-import type * as WriteModule from '../write';
+import type * as WriteModule from '../../node/write-kernel';
 
-const write = lazy(() => require('../write') as typeof WriteModule);
+const write = lazy(() => require('../../node/write-kernel') as typeof WriteModule);
 
 type EditorOptions = { kernel: string; output?: string; inPlace?: true; commands?: string };
 
@@ -57,7 +57,7 @@ async function runEditor(ctx: Context, opts: EditorOptions): Promise<number> {
     const table = requireAutoconf(kernel);
     lines = script === undefined ? stdinLines(ctx.io) : scriptLines(script, ctx.io);
     const paging = lines.interactive && ctx.io.stdoutIsTTY ? Math.max((ctx.io.rows ?? 24) - 1, 1) : 0;
-    const session = new EditSession(kernel, table, kernel.elf.header.endian, { lines: paging });
+    const session = new EditSession(kernel, table, { lines: paging });
     banner(ctx, kernel.strings.version, output);
     return await loop(ctx, session, lines, { file, output, inPlace: Boolean(opts.inPlace), where: opts.commands ?? 'standard input' });
   } finally {

@@ -13,14 +13,14 @@ import type * as ApplyModule from '../../patch/apply';
 import type * as PlanModule from '../../patch/plan';
 import { toHex } from '../../bytes/view';
 import { type Context, lazy } from '../context';
-import { openKernelFile } from '../io';
+import { openKernelFile } from '../../node/read-kernel';
 import { hex, oneLine, stylesFor, toJson } from '../render';
-import type { WriteResult } from '../write';
-import type * as WriteModule from '../write';
+import type { WriteResult } from '../../node/write-kernel';
+import type * as WriteModule from '../../node/write-kernel';
 import { inspectKernel } from '../../netbsd/kernel';
 import type { Operation } from '../../patch/plan';
 
-const write = lazy(() => require('../write') as typeof WriteModule);
+const write = lazy(() => require('../../node/write-kernel') as typeof WriteModule);
 const planner = lazy(() => require('../../patch/plan') as typeof PlanModule);
 const applier = lazy(() => require('../../patch/apply') as typeof ApplyModule);
 
@@ -55,7 +55,7 @@ export function runEdit(ctx: Context, opts: EditOptions, ops: (k: Kernel, table:
   try {
     const kernel = inspectKernel(file.source);
     const table = requireAutoconf(kernel);
-    const plan = planner().planOperations(table, ops(kernel, table), kernel.elf.header.endian);
+    const plan = planner().planOperations(table, ops(kernel, table));
     let written: WriteResult | undefined;
     if (writing && plan.edits.length > 0) {
       const gzip = opts.inPlace ? file.gzip : output!.endsWith('.gz');

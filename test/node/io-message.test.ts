@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ioMessage } from '../../src/cli/io';
+import { ioMessage } from '../../src/node/io-message';
 
 const errno = (code: string, message: string) => Object.assign(new Error(message), { code });
 

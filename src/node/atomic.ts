@@ -1,0 +1,128 @@
+/**
+ * Atomic file replacement: a new file is written beside its target under a temporary name,
+ * fsynced and renamed over it, so a reader sees the old file or the new one, never a mix; and the
+ * temporary files a killed kpatch left behind are swept. Kernels (write-kernel.ts) and text
+ * outputs (configs) are written this way.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KpatchError } from '../errors';
+import { ioMessage } from './io-message';
+
+/**
+ * The path a write into `target` renames its temporary file over, or an error when the existing
+ * target must not be replaced. `existing` is its stat, undefined when there is none yet.
+ */
+export function replaceable(target: string, existing: fs.Stats | undefined, readOnlyHint: string): string {
+  if (!existing) return target;
+  // The write renames a new file over the target: a device (/dev/full, /dev/null) or a directory
+  // would be replaced, not written to.
+  if (!existing.isFile()) throw new KpatchError('IO', `cannot write ${target}: not a regular file`, 'nothing was written');
+  // rename(2) would replace a file whose write bits are off (and root ignores them): refuse, as
+  // its owner said it must not change.
+  if ((existing.mode & 0o222) === 0) throw new KpatchError('IO', `cannot write ${target}: read-only file (mode ${(existing.mode & 0o777).toString(8).padStart(4, '0')})`, readOnlyHint);
+  // A symlink (kernels/netbsd -> netbsd-SMOL-11.0) must keep pointing at the file it names:
+  // renaming over the link would replace the link and leave its file as it was.
+  return fs.realpathSync(target);
+}
+
+/** The temporary file a write into `target` fills before renaming it over `target`. */
+export function temporaryFor(target: string): string {
+  return path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.kpatch-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Writes a text file (a generated or merged config) as kernels are written: to a temporary file
+ * beside it, fsynced, then renamed over it; never over a device, a directory or a read-only file,
+ * through a symlink to the file it names, and with nothing left behind on failure.
+ */
+export function writeFileAtomically(target: string, bytes: Uint8Array): void {
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.statSync(target);
+  } catch {
+    // a new file: the directory decides
+  }
+  const file = replaceable(target, existing, 'make it writable, or leave out -o to print on standard output');
+  const tmp = temporaryFor(file);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', existing ? existing.mode & 0o7777 : 0o666);
+    writeFully(fd, bytes, null);
+    if (existing) fs.fchmodSync(fd, existing.mode & 0o7777);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, file);
+    syncDir(path.dirname(path.resolve(file)));
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw new KpatchError('IO', `cannot write ${target}: ${ioMessage(e)}`, 'nothing was written');
+  }
+}
+
+/** Temporary files of kpatch writes: `.<target>.kpatch-<pid>-<8 hex>.tmp`. */
+const TEMPORARY = /^\..+\.kpatch-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/** Tells whether process `pid` exists on this machine (EPERM: it exists, owned by someone else). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that killed kpatch processes left in `dir` (a SIGKILL or a power cut
+ * between creating the file and renaming or removing it). Only regular files with kpatch's exact
+ * name pattern whose pid is not running are removed; errors are ignored (another kpatch may be
+ * removing the same file). See docs/decisions.md.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMPORARY.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0 || isRunning(pid)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (!fs.lstatSync(file).isFile()) continue;
+      fs.unlinkSync(file);
+      removed.push(file);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
+/** Writes all of `bytes` at `position` of `fd`. */
+export function writeFully(fd: number, bytes: Uint8Array, position: number | null): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position === null ? null : position + done);
+}
+
+/** Makes a rename durable (best effort: some file systems refuse to fsync a directory). */
+export function syncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // the rename itself is atomic; durability of the directory entry is all that is lost
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The fixtures of the other NetBSD ports (test/fixtures/ports): every entry of every table,
+ * field by field, through the library and once through the CLI, with the expected values taken
+ * from the tables, the manifest and the readelf captures only. Where a state byte lives is
+ * worked out here from the captures and the C rules (entry size 2 pointers + 4 ints + a pointer
+ * aligned; the state byte 3 bytes into the unit/state word, or the low byte of the short).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { memorySource } from '../../src/bytes/source';
+import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
+import { loadTable, type Table, type TableEntry } from '../support/fixtures';
+import { PORTS, type PortRow, portPath, portsManifest } from '../support/ports';
+import { runCli } from '../support/run-cli';
+
+const ELF_CLASS_64 = 2;
+
+interface Geometry {
+  readonly ptr: 4 | 8;
+  readonly little: boolean;
+}
+
+function geometry(bytes: Uint8Array): Geometry {
+  return { ptr: bytes[4] === ELF_CLASS_64 ? 8 : 4, little: bytes[5] === 1 };
+}
+
+/** The state byte's place in an entry: cf_fstate after cf_unit:24, or the low byte of short cf_fstate. */
+function stateByte(g: Geometry, layout: 'bitfield' | 'short'): number {
+  const word = 2 * g.ptr;
+  return layout === 'bitfield' ? word + 3 : word + (g.little ? 2 : 3);
+}
+
+/** cfdata's file offset, from the readelf capture: its symbol value through the section holding it. */
+function cfdataOffset(file: string): { value: bigint; offset: number } {
+  const text = fs.readFileSync(path.join(PORTS, 'readelf', `${file}.txt`), 'utf8');
+  const sym = /^\s+\d+: ([0-9a-f]+)\s+\d+ OBJECT\s+GLOBAL\s+DEFAULT\s+(\d+) cfdata$/m.exec(text)!;
+  const sec = new RegExp(`^\\s+\\[\\s*${sym[2]}\\] \\S+\\s+\\S+\\s+([0-9a-f]+) ([0-9a-f]+)`, 'm').exec(text)!;
+  const value = BigInt(`0x${sym[1]}`);
+  return { value, offset: parseInt(sec[2], 16) + Number(value - BigInt(`0x${sec[1]}`)) };
+}
+
+function expectedLocators(t: Table, e: TableEntry) {
+  if (!e.parent || e.locators.length === 0) return [];
+  const descs = t.iattrs[e.parent.iattr];
+  return e.locators.map((value, k) => ({ name: descs[k].name, value, wildcard: descs[k].default !== null && value === Number(descs[k].default) }));
+}
+
+// Ports the reader handles today: little-endian kernels with a symbol table.
+const readable = (m: PortRow) => !m.image && !m.stripped && m.file.length > 0 && geometry(fs.readFileSync(portPath(m.file))).little;
+const rows = portsManifest.filter(readable);
+
+describe('the ports manifest', () => {
+  it.each(portsManifest.map((m) => [m.file, m] as const))('%s is the committed file (sha256, size)', (file, m) => {
+    const bytes = fs.readFileSync(portPath(file));
+    expect([bytes.length, require('node:crypto').createHash('sha256').update(bytes).digest('hex')]).toEqual([m.size, m.sha256]);
+  });
+});
+
+describe.each(rows.map((m) => [m.file, m] as const))('%s', (file, m) => {
+  const t = loadTable(m.table!);
+  const bytes = new Uint8Array(fs.readFileSync(portPath(file)));
+  const g = geometry(bytes);
+  const entsize = 6 * g.ptr;
+  const cf = cfdataOffset(file);
+
+  it('reads every entry as the table has it, at the offsets the readelf capture gives', () => {
+    const k = inspectKernel(memorySource(bytes));
+    const table = requireAutoconf(k);
+    expect({ arch: k.target?.arch, variant: table.variant, count: table.entries.length, address: table.address, offset: table.offset }).toEqual({ arch: m.arch, variant: m.layout, count: t.entries.length, address: cf.value, offset: cf.offset });
+    t.entries.forEach((e, i) => {
+      const entry = table.entries[i];
+      expect({ driver: entry.driver, attachment: entry.attachment, unit: entry.unit, star: entry.star, fstate: entry.fstate, parent: entry.parent, locators: entry.locators, flags: entry.flags, offset: entry.offset, stateOffset: entry.stateOffset }).toEqual({
+        driver: e.driver,
+        attachment: e.attachment,
+        unit: e.unit,
+        star: e.star,
+        fstate: e.state,
+        parent: e.parent,
+        locators: expectedLocators(t, e),
+        flags: e.flags,
+        offset: cf.offset + i * entsize,
+        stateOffset: cf.offset + i * entsize + stateByte(g, m.layout!),
+      });
+      expect(bytes[entry.stateOffset]).toBe(e.state);
+    });
+  });
+
+  it('kpatch info names the arch and the NetBSD release of the manifest', async () => {
+    const r = await runCli(['info', portPath(file), '--json']);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out);
+    expect({ arch: info.arch, osrelease: info.osrelease, entries: info.autoconf.entries, variant: info.autoconf.variant }).toEqual({ arch: m.arch, osrelease: m.osrelease, entries: t.entries.length, variant: m.layout });
+  });
+});
