@@ -25,6 +25,7 @@ const COMMANDS: readonly (readonly [names: readonly string[], load: () => Regist
   [['pvh'], () => (require('./commands/pvh') as typeof import('./commands/pvh')).registerPvh],
   [['tree'], () => (require('./commands/tree') as typeof import('./commands/tree')).registerTree],
   [['disable', 'enable', 'keep'], () => (require('./commands/states') as typeof import('./commands/states')).registerStates],
+  [['change'], () => (require('./commands/change') as typeof import('./commands/change')).registerChange],
   [['edit'], () => (require('./commands/edit') as typeof import('./commands/edit')).registerEditor],
   [['confkerndev'], () => (require('./commands/confkerndev') as typeof import('./commands/confkerndev')).registerConfkerndev],
   [['apply'], () => (require('./commands/apply') as typeof import('./commands/apply')).registerApply],

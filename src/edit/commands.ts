@@ -1,11 +1,14 @@
 /**
  * The editor's command table and the small parsers its commands share. The command set is
  * userconf(4)'s (`boot -c`) and OpenBSD's UKC (`config -e`): list, lines, find, show, disable,
- * enable, base, help/?, quit, exit, plus kpatch's keep. A command word is matched as UKC
+ * enable, change, base, help/?, quit, exit, plus kpatch's keep. A command word is matched as UKC
  * matches it: an exact name, else the first command in table order that the word begins (so `e`
  * is enable and `ex` exit, `l` list and `lin` lines), case ignored as userconf ignores it.
  */
 import { KpatchError } from '../errors';
+import { parseUserconfNumber as parseNumber } from '../netbsd/format';
+
+export { parseNumber };
 
 /** What a command does to the session. */
 export type Outcome = 'continue' | 'quit' | 'exit';
@@ -21,6 +24,7 @@ export interface CommandRow {
 export const COMMANDS = [
   { name: 'help', args: '', help: 'command help list' },
   { name: 'base', args: '8|10|16', help: 'base for large numbers' },
+  { name: 'change', args: 'devno|dev [loc=val...] [flags=N]', help: 'change locators and flags' },
   { name: 'disable', args: 'attr val|devno|dev...', help: 'disable devices' },
   { name: 'enable', args: 'attr val|devno|dev...', help: 'enable devices' },
   { name: 'find', args: 'devno|dev...', help: 'find devices' },
@@ -50,20 +54,6 @@ export function helpText(): string {
 /** Splits a command line into words (blanks separate; no quoting, as in userconf). */
 export function words(line: string): string[] {
   return line.trim().split(/\s+/).filter(Boolean);
-}
-
-/**
- * Parses a number as userconf(4) and UKC read one: optional `-`, then `0x` hex, `0` octal or
- * decimal. The result is the 32-bit value a C `int` holds (0xfed40000 is -19660800), so it can be
- * written into cf_loc or cf_flags. Undefined when `text` is not a number or does not fit 32 bits.
- */
-export function parseNumber(text: string): number | undefined {
-  const m = /^(-?)(0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(text);
-  if (!m) return undefined;
-  const digits = m[3] !== undefined ? BigInt(`0x${m[3]}`) : m[4] !== undefined ? (m[4] === '' ? 0n : BigInt(`0o${m[4]}`)) : BigInt(m[5]);
-  const value = m[1] ? -digits : digits;
-  if (value < -(1n << 31n) || value >= 1n << 32n) return undefined;
-  return Number(BigInt.asIntN(32, value));
 }
 
 /** parseNumber or a USAGE error naming `what`. */

@@ -10,9 +10,10 @@
 import { requireTarget } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, type CfEntry, readAutoconf } from '../netbsd/autoconf';
-import { type NumberBase, userconfLine, userconfName } from '../netbsd/format';
+import { locatorValue, type NumberBase, userconfLine, userconfName, userconfNumber } from '../netbsd/format';
 import type { Kernel } from '../netbsd/kernel';
 import { selectEntries } from '../netbsd/select';
+import { type Assignment, parseAssignment } from '../patch/change';
 import { ByteOverlay } from '../patch/overlay';
 import { type Edit, type Operation, type Plan, planOperations } from '../patch/plan';
 import { type CommandName, helpText, matchCommand, type Outcome, parseNumber, requireNumber, words } from './commands';
@@ -25,6 +26,8 @@ export interface EditorIo {
   warn(text: string): void;
   /** Shows `prompt` and returns the next line of input, or null at the end of input. */
   ask(prompt: string): Promise<string | null>;
+  /** A person answers (a bad answer is asked again), not a script (a bad answer is an error). */
+  readonly interactive?: boolean;
 }
 
 /** Session settings. */
@@ -63,14 +66,28 @@ export class EditSession {
     return this.view;
   }
 
-  /** The edits to write: the difference between the file and the session, with the bytes on disk as `before`. */
-  pendingEdits(): Edit[] {
-    return this.overlay.edits();
+  /**
+   * What quit writes, as a plan of the batch verbs against the kernel file: for every entry the
+   * session changed, the disable or enable and the change (locators, flags) that take it from the
+   * file's values to the session's. Planned by planOperations like any command, so the edits carry
+   * the bytes on disk as `before`, the write path checks and verifies them, and the change list
+   * and its warnings read as the batch verbs' do.
+   */
+  pendingPlan(): Plan {
+    const ops: Operation[] = [];
+    for (const { before, after } of this.pendingEntries()) {
+      const sel = [`#${before.index}`];
+      if (before.fstate !== after.fstate) ops.push({ verb: after.state === 'disabled' ? 'disable' : 'enable', selectors: sel });
+      const set: Assignment[] = before.locators.flatMap((l, k) => (l.value === after.locators[k].value ? [] : [{ name: l.name, value: after.locators[k].value }]));
+      if (before.flags !== after.flags) set.push({ name: 'flags', value: after.flags });
+      if (set.length) ops.push({ verb: 'change', selectors: sel, set });
+    }
+    return planOperations(this.original, ops);
   }
 
-  /** The bytes at `offset` in the kernel file and as the session will write them. */
-  bytes(offset: number, length: number): { before: Uint8Array; after: Uint8Array } {
-    return { before: this.kernel.elf.source.read(offset, length), after: this.overlay.source().read(offset, length) };
+  /** The edits the session's commands planned, merged: what the file will hold, byte for byte (pendingPlan says it as a plan). */
+  pendingBytes(): Edit[] {
+    return this.overlay.edits();
   }
 
   /** The entries the session changed, before and after, in table order. */
@@ -133,9 +150,95 @@ export class EditSession {
       this.warnings(plan, io);
       return 'continue';
     },
+    change: async (args, io) => {
+      if (args.length === 0) throw new KpatchError('USAGE', 'change: devno or dev expected (change com0, or change com0 port=0x2f8 irq=3)');
+      const words = args.filter((a) => !a.includes('='));
+      const set = args.filter((a) => a.includes('=')).map((a) => parseAssignment(a, parseNumber));
+      if (words.length === 0) throw new KpatchError('USAGE', 'change: which devices? (change com0 port=0x2f8)');
+      if (set.length) {
+        this.changed(this.run({ verb: 'change', selectors: this.selectors(words), set }), io);
+        return 'continue';
+      }
+      // userconf's and UKC's change: show each entry, ask, then ask for each locator and the flags.
+      for (const e of this.select(words, 'change')) {
+        io.print(`${userconfLine(e, this.base)}\n`);
+        const yes = await this.yesNo('change (y/n) ? ', io);
+        if (yes === null) return 'continue';
+        if (!yes) continue;
+        const answers = await this.askFields(this.view.entries[e.index], io);
+        if (answers === null) return 'continue';
+        if (answers.length) this.changed(this.run({ verb: 'change', selectors: [`#${e.index}`], set: answers }), io);
+        else io.print(`[${String(e.index).padStart(3)}] ${userconfName(e)} unchanged\n`);
+      }
+      return 'continue';
+    },
     exit: async () => 'exit',
     quit: async () => 'quit',
   };
+
+  /** Prints what a change did, as userconf does: `[  7] com0 changed`, then the entry. */
+  private changed(plan: Plan, io: EditorIo): void {
+    const done = [...new Set(plan.fieldChanges.map((f) => f.index))];
+    if (done.length === 0) io.print('nothing changed: the values are already there\n');
+    for (const i of done) io.print(`[${String(i).padStart(3)}] ${userconfName(this.view.entries[i])} changed\n${userconfLine(this.view.entries[i], this.base)}\n`);
+    this.warnings(plan, io);
+  }
+
+  private async yesNo(prompt: string, io: EditorIo): Promise<boolean | null> {
+    for (;;) {
+      const a = await io.ask(prompt);
+      if (a === null) return null;
+      if (/^\s*y/i.test(a)) return true;
+      if (/^\s*n/i.test(a)) return false;
+      if (!io.interactive) throw new KpatchError('USAGE', `change: answer y or n, not '${a}'`);
+    }
+  }
+
+  /**
+   * Asks for each locator of `e` and its flags, as userconf_modify does: `name [current] ? `; an
+   * empty answer keeps the value, `?` is the default, a number sets it. Returns the assignments
+   * that differ, or null at the end of input.
+   */
+  private async askFields(e: CfEntry, io: EditorIo): Promise<Assignment[] | null> {
+    const defaults = this.defaults(e);
+    const fields = [...e.locators.map((l, k) => ({ name: l.name, shown: locatorValue(l, this.base), value: l.value, def: defaults[k] })), { name: 'flags', shown: userconfNumber(e.flags, this.base), value: e.flags, def: undefined }];
+    const out: Assignment[] = [];
+    for (const f of fields) {
+      for (;;) {
+        const raw = await io.ask(`${f.name} [${f.shown}] ? `);
+        if (raw === null) return null;
+        const a = raw.trim();
+        let problem: string | undefined;
+        if (a === '') break;
+        if (a === '?') {
+          if (f.def === undefined || f.def === null) problem = f.name === 'flags' ? 'flags has no default' : `no default for ${f.name}`;
+          else {
+            if (f.def !== f.value) out.push({ name: f.name, value: '?' });
+            break;
+          }
+        } else {
+          const n = parseNumber(a);
+          if (n !== undefined) {
+            if (n !== f.value) out.push({ name: f.name, value: n });
+            break;
+          }
+          problem = `bad ${f.name} '${a}': give a number, ? for the default, or nothing to keep it`;
+        }
+        if (!io.interactive) throw new KpatchError('USAGE', `change: ${problem}`);
+        io.warn(problem);
+      }
+    }
+    return out;
+  }
+
+  /** Each locator's default of `e` (null: none), from the parent attribute's descriptions. */
+  private defaults(e: CfEntry): (number | null)[] {
+    const ia = e.parent && this.view.drivers?.flatMap((d) => d.attrs).find((a) => a.name === e.parent!.iattr);
+    return e.locators.map((_, k) => {
+      const d = ia ? ia.locators[k] : undefined;
+      return d && d.defaultString !== null ? d.default : null;
+    });
+  }
 
   private oneArg(args: string[], what: string): string {
     if (args.length !== 1) throw new KpatchError('USAGE', `${what} expected`);

@@ -31,6 +31,20 @@ export function userconfNumber(value: number, base: NumberBase = 16): string {
   return base === 8 ? `0${u.toString(8)}` : `0x${u.toString(16)}`;
 }
 
+/**
+ * Parses a number as userconf(4) and UKC read one: optional `-`, then `0x` hex, `0` octal or
+ * decimal. The result is the 32-bit value a C `int` holds (0xfed40000 is -19660800), so it can be
+ * written into cf_loc or cf_flags. Undefined when `text` is not a number or does not fit 32 bits.
+ */
+export function parseUserconfNumber(text: string): number | undefined {
+  const m = /^(-?)(0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[3] !== undefined ? BigInt(`0x${m[3]}`) : m[4] !== undefined ? (m[4] === '' ? 0n : BigInt(`0o${m[4]}`)) : BigInt(m[5]);
+  const value = m[1] ? -digits : digits;
+  if (value < -(1n << 31n) || value >= 1n << 32n) return undefined;
+  return Number(BigInt.asIntN(32, value));
+}
+
 /** A locator value as userconf(4) prints it: `?` for the default (newer userconf does), else userconfNumber. */
 export function locatorValue(l: Locator, base: NumberBase = 16): string {
   return l.wildcard ? '?' : userconfNumber(l.value, base);

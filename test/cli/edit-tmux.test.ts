@@ -117,6 +117,36 @@ describeTmux('kpatch edit in a terminal (tmux)', () => {
     ]);
   });
 
+  it("change asks for each locator at the terminal, and a bad answer is asked again", async () => {
+    start(['-k', 'k', '-o', 'out']);
+    await waitFor('ukc>');
+    type('change com0');
+    keys('Enter');
+    await waitFor('change (y/n) ?');
+    type('y');
+    keys('Enter');
+    await waitFor('port [0x3f8] ?');
+    type('0x2x8');
+    keys('Enter');
+    await waitFor("bad port '0x2x8'");
+    await waitFor('port [0x3f8] ?', 2);
+    type('0x2f8');
+    keys('Enter');
+    for (const p of ['size [?] ?', 'iomem [?] ?', 'iosiz [?] ?', 'irq [4] ?', 'drq [?] ?', 'drq2 [?] ?', 'flags [0] ?']) {
+      await waitFor(p);
+      keys('Enter');
+    }
+    await waitFor('com0 changed');
+    type('quit');
+    keys('Enter');
+    const s = await waitFor('EXIT=0');
+    expect(s).toContain('change  [ 7] com0 at isa?: port 0x3f8 -> 0x2f8');
+    const loc = readelfCapture(FIXTURE).symbols.find((x) => x.name === 'loc')!;
+    const sec = readelfCapture(FIXTURE).sections.find((x) => x.nr === Number(loc.ndx))!;
+    const port = sec.off + Number(loc.value - sec.addr) + 2 * 4; // after cpu*'s and ioapic*'s apid
+    expect(differing(fs.readFileSync(path.join(dir, 'k')), fs.readFileSync(path.join(dir, 'out')))).toEqual([[port + 1, 3, 2]]);
+  });
+
   it('Ctrl-C writes nothing and exits 130', async () => {
     start(['-k', 'k', '-o', 'out']);
     await waitFor('ukc>');

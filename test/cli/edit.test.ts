@@ -58,6 +58,28 @@ describe('kpatch edit on a pipe', () => {
     expect(fs.readFileSync(out).equals(fs.readFileSync(batch))).toBe(true);
   });
 
+  it('change on a pipe writes what kpatch change writes, answers to its prompts included', () => {
+    const out = path.join(dir, 'out');
+    const com0 = index('com');
+    // loc[] runs are in table order (fixture README); com0's is after cpu's and ioapic's one apid each.
+    const re = readelfCapture(FIXTURE);
+    const sym = re.symbols.find((x) => x.name === 'loc')!;
+    const sec = re.sections.find((x) => x.nr === Number(sym.ndx))!;
+    const before = table.entries.slice(0, com0).reduce((n, e) => n + (e.parent ? e.locators.length : 0), 0);
+    const port = sec.off + Number(sym.value - sec.addr) + before * 4;
+    const r = kpatch(['edit', '-k', fixturePath(FIXTURE), '-o', out], 'change com0 port=0x2f8\nchange com0\ny\n\n\n\n\n3\n\n\n\nquit\n');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('ukc> change com0\n[  7] com0 at isa? port 0x2f8 size ? iomem ? iosiz ? irq 4 drq ? drq2 ? with com_isa\nchange (y/n) ? y\nport [0x2f8] ? \nsize [?] ? \n');
+    const want = Buffer.from(original());
+    want.writeInt32LE(0x2f8, port);
+    want.writeInt32LE(3, port + 16);
+    expect(fs.readFileSync(out).equals(want)).toBe(true);
+    const batch = path.join(dir, 'batch');
+    expect(kpatch(['change', 'com0', 'port=0x2f8', 'irq=3', '-k', fixturePath(FIXTURE), '-o', batch], '').status).toBe(0);
+    expect(fs.readFileSync(out).equals(fs.readFileSync(batch))).toBe(true);
+  });
+
   it('-c FILE reads the same commands from a file, prefixes and devnos included', () => {
     const out = path.join(dir, 'out');
     const com0 = table.entries.findIndex((e) => e.driver === 'com' && e.unit === 0 && !e.star);

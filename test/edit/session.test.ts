@@ -38,7 +38,12 @@ function session(answers: string[] = [], lines = 0) {
   return { s, out, warnings, prompts, io, run, text: () => out.join('') };
 }
 
-const written = (s: EditSession) => applyEdits(built.bytes, s.pendingEdits());
+/** What quit would write; the pending plan and the commands' own edits must agree byte for byte. */
+function written(s: EditSession): Uint8Array {
+  const out = applyEdits(built.bytes, s.pendingPlan().edits);
+  expect(Buffer.from(out).equals(Buffer.from(applyEdits(built.bytes, s.pendingBytes())))).toBe(true);
+  return out;
+}
 const batch = (ops: Operation[]) => applyEdits(built.bytes, planOperations(table, ops).edits);
 const diff = (a: Uint8Array, b: Uint8Array) => [...a].flatMap((x, i) => (x === b[i] ? [] : [[i, x, b[i]]]));
 
@@ -58,6 +63,7 @@ describe('command words, as UKC matches them', () => {
     ['s', 'show'],
     ['f', 'find'],
     ['b', 'base'],
+    ['c', 'change'],
     ['k', 'keep'],
     ['LIST', 'list'],
     ['Disable', 'disable'],
@@ -66,7 +72,7 @@ describe('command words, as UKC matches them', () => {
   it.each(['x', 'lists', 'quitt', 'disabled', ''])('%j is no command', (word) => expect(matchCommand(word)).toBeUndefined());
 
   it('lists commands in UKC order (the order decides prefixes)', () => {
-    expect(COMMANDS.map((c) => c.name)).toEqual(['help', 'base', 'disable', 'enable', 'find', 'keep', 'list', 'lines', 'show', 'exit', 'quit']);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['help', 'base', 'change', 'disable', 'enable', 'find', 'keep', 'list', 'lines', 'show', 'exit', 'quit']);
   });
 });
 
@@ -105,7 +111,7 @@ describe('disable and enable do what the batch verbs do', () => {
   it('enable after disable leaves nothing to write', async () => {
     const { s, run } = session();
     await run('disable vioif ld', 'enable vioif', 'en ld');
-    expect(s.pendingEdits()).toEqual([]);
+    expect(s.pendingPlan().edits).toEqual([]);
     expect(s.pendingEntries()).toEqual([]);
   });
 
@@ -142,6 +148,61 @@ describe('disable and enable do what the batch verbs do', () => {
     const { run, text } = session();
     await run('disable com0', 'find com0 vioif');
     expect(text()).toBe('[  4] com0 disabled\n[  4] com0 at isa? disable port 0x3f8 size ? iomem ? iosiz ? irq 4 drq ? drq2 ? with com_isa\n[  8] vioif* at virtio?\n');
+  });
+});
+
+describe('change, as userconf and UKC change', () => {
+  const com0 = 4;
+  const loc = (k: number) => built.locOffset(com0)! + 4 * k;
+  const int = (bytes: Uint8Array, at: number, v: number) => {
+    const out = Buffer.from(bytes);
+    out.writeInt32LE(v, at);
+    return out;
+  };
+
+  it('change dev loc=val is kpatch change, and prints the entry as it now is', async () => {
+    const { s, run, text } = session();
+    await run('change com0 port=0x2f8 irq=3');
+    expect(text()).toBe('[  4] com0 changed\n[  4] com0 at isa? port 0x2f8 size ? iomem ? iosiz ? irq 3 drq ? drq2 ? with com_isa\n');
+    expect(Buffer.from(written(s)).equals(int(int(built.bytes, loc(0), 0x2f8), loc(4), 3))).toBe(true);
+    expect(written(s)).toEqual(applyEdits(built.bytes, planOperations(table, [{ verb: 'change', selectors: ['com0'], set: [{ name: 'port', value: 0x2f8 }, { name: 'irq', value: 3 }] }]).edits));
+  });
+
+  it('change devno asks for each locator and the flags: empty keeps, ? is the default, a number sets', async () => {
+    const { s, run, prompts, text } = session(['y', '', '0x3e8', '', '', '5', '?', '', '0x10']);
+    await run('change 4', 'change 4 drq=2', 'c 4 drq=?');
+    expect(prompts).toEqual(['change (y/n) ? ', 'port [0x3f8] ? ', 'size [?] ? ', 'iomem [?] ? ', 'iosiz [?] ? ', 'irq [4] ? ', 'drq [?] ? ', 'drq2 [?] ? ', 'flags [0] ? ']);
+    expect(text()).toContain('[  4] com0 changed\n[  4] com0 at isa? port 0x3f8 size 0x3e8 iomem ? iosiz ? irq 5 drq ? drq2 ? flags 0x10 with com_isa\n');
+    const want = int(int(int(built.bytes, loc(1), 0x3e8), loc(4), 5), built.entryOffset(com0) + 32, 0x10);
+    expect(Buffer.from(written(s)).equals(want)).toBe(true);
+  });
+
+  it('n skips the entry; the end of input in the middle changes nothing', async () => {
+    const a = session(['n']);
+    await a.run('change com0');
+    expect(a.s.pendingEntries()).toEqual([]);
+    const b = session(['y', '0x2f8']);
+    await b.run('change com0');
+    expect(b.s.pendingEntries()).toEqual([]);
+  });
+
+  it('a bad answer is asked again at a terminal, and ends a script', async () => {
+    const t = session(['y', 'x', '0x2f8', '', '', '', '', '', '', '']);
+    const io = { ...t.io, interactive: true };
+    await t.s.execute('change com0', io);
+    expect(t.warnings).toEqual(["bad port 'x': give a number, ? for the default, or nothing to keep it"]);
+    expect(Buffer.from(written(t.s)).equals(int(built.bytes, loc(0), 0x2f8))).toBe(true);
+    const sc = session(['y', 'x']);
+    await expect(sc.s.execute('change com0', sc.io)).rejects.toMatchObject({ code: 'USAGE', message: "change: bad port 'x': give a number, ? for the default, or nothing to keep it" });
+    expect(sc.s.pendingEntries()).toEqual([]);
+  });
+
+  it('a change and a disable of one entry both reach the file', async () => {
+    const { s, run } = session();
+    await run('disable com0', 'change com0 irq=9');
+    const want = int(built.bytes, loc(4), 9);
+    want[stateAt(com0)] = 4;
+    expect(Buffer.from(written(s)).equals(want)).toBe(true);
   });
 });
 
@@ -195,7 +256,7 @@ describe('bad commands are errors with a message, as in the batch verbs', () => 
   ])('%s', async (line, code, message) => {
     const { s, io } = session();
     await expect(s.execute(line, io)).rejects.toMatchObject({ code, message: expect.stringContaining(message) });
-    expect(s.pendingEdits()).toEqual([]);
+    expect(s.pendingPlan().edits).toEqual([]);
   });
 
   it('quit and exit only answer; blank lines do nothing', async () => {

@@ -7,13 +7,12 @@
 import { Command } from '@commander-js/extra-typings';
 import { KpatchError } from '../../errors';
 import { type EditorIo, EditSession } from '../../edit/session';
-import { toHex } from '../../bytes/view';
-import { entryLine } from '../../netbsd/format';
 import { inspectKernel, requireAutoconf } from '../../netbsd/kernel';
 import { action, type Context, lazy } from '../context';
 import { type KernelFile, openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { INTERRUPTED, type LineSource, scriptLines, stdinLines } from '../prompt';
-import { hex, oneLine, stylesFor } from '../render';
+import { oneLine, stylesFor } from '../render';
+import { printPlan } from './patching';
 import type * as WriteModule from '../../node/write-kernel';
 
 const write = lazy(() => require('../../node/write-kernel') as typeof WriteModule);
@@ -21,8 +20,9 @@ const write = lazy(() => require('../../node/write-kernel') as typeof WriteModul
 type EditorOptions = { kernel: string; output?: string; inPlace?: true; commands?: string };
 
 const EXAMPLES = `
-Commands (a unique start of a name is enough, as in UKC; 'help' lists them):
+Commands (shortened as in UKC: d is disable, l list, q quit; 'help' lists them):
   list, find dev, show [attr [val]|dev], disable dev|devno|attr val, enable ..., keep dev...,
+  change dev [loc=val... flags=N] (without values it asks for each locator and the flags),
   lines N, base 8|10|16, quit (write the changes, verified), exit (leave, write nothing)
 
 Devices are named as userconf(4) names them: dev, devN, dev*, or the devno (entry index).
@@ -30,7 +30,7 @@ End of input and Ctrl-C never write anything; a script (a pipe or -c FILE) stops
 
 Examples:
   kpatch edit -k netbsd-GENERIC -o netbsd-GENERIC.small
-  printf 'disable vioif\\nquit\\n' | kpatch edit -k netbsd-SMOL -o netbsd-SMOL.small
+  printf 'disable vioif\\nchange com0 irq=3\\nquit\\n' | kpatch edit -k netbsd-SMOL -o netbsd-SMOL.small
   kpatch edit -k netbsd-SMOL --in-place -c smol.ukc`;
 
 /** Registers `edit`. */
@@ -85,6 +85,7 @@ async function loop(ctx: Context, session: EditSession, lines: LineSource, targe
   const io: EditorIo = {
     print: (t) => ctx.io.out(t),
     warn: (t) => ctx.io.err(`${s.warn('warning:')} ${oneLine(t)}\n`),
+    interactive: lines.interactive,
     ask: async (prompt) => {
       const answer = await lines.ask(prompt);
       if (answer === INTERRUPTED) throw new Interrupted();
@@ -98,7 +99,7 @@ async function loop(ctx: Context, session: EditSession, lines: LineSource, targe
       const outcome = await session.execute(line, io);
       if (outcome === 'exit') return leave(ctx, session);
       if (outcome === 'quit') {
-        if (!target.output && session.pendingEdits().length) throw new KpatchError('USAGE', 'cannot save: no output file (start with -o FILE or --in-place); exit leaves without saving');
+        if (!target.output && session.pendingEntries().length) throw new KpatchError('USAGE', 'cannot save: no output file (start with -o FILE or --in-place); exit leaves without saving');
         return save(ctx, session, target);
       }
     } catch (e) {
@@ -133,30 +134,17 @@ function leave(ctx: Context, session: EditSession): number {
   return 0;
 }
 
-/** The change list, then the write: the same atomic, verified write as every editing command. */
+/** The change list, then the write: the same plan format and the same atomic, verified write as every editing command. */
 function save(ctx: Context, session: EditSession, target: Target): number {
-  const diffs = session.pendingEntries();
-  const edits = session.pendingEdits();
-  if (edits.length === 0) {
+  const plan = session.pendingPlan();
+  if (plan.edits.length === 0) {
     ctx.io.out('kernel not modified: nothing to change\n');
     return 0;
   }
-  // The change list, in the batch verbs' plan format: what changes, where, old bytes -> new bytes.
-  const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);
-  const w = String(session.original.entries.length - 1).length;
-  const body: string[] = [];
-  for (const { before, after } of diffs) {
-    const tag = s.dim(`[${String(before.index).padStart(w)}]`);
-    if (before.fstate !== after.fstate) {
-      const { before: old, after: now } = session.bytes(before.stateOffset, before.stateSize);
-      const verb = after.state === 'disabled' ? s.warn('disable') : s.ok('enable ');
-      body.push(`${verb} ${tag} ${entryLine(before)}  ${s.dim(`${hex(before.stateOffset)}: ${toHex(old)} -> ${toHex(now)}`)}\n`);
-    }
-  }
-  ctx.io.out(body.join(''));
   const output = target.output!;
   const gzip = target.inPlace ? target.file.gzip : output.endsWith('.gz');
-  const written = write().writePatched(target.file, output, gzip, edits, { hash: false });
-  ctx.io.out(`wrote ${written.output}${written.gzip ? ' (gzip)' : ''}: ${written.bytesChanged} ${written.bytesChanged === 1 ? 'byte' : 'bytes'} changed, verified\n`);
+  const written = write().writePatched(target.file, output, gzip, plan.edits, { hash: false });
+  // The session printed each command's warnings as it ran; the change list is the plan alone.
+  printPlan(ctx, session.original, { ...plan, warnings: [] }, 'write', written);
   return 0;
 }
