@@ -141,10 +141,11 @@ function save(ctx: Context, session: EditSession, target: Target): number {
     ctx.io.out('kernel not modified: nothing to change\n');
     return 0;
   }
+  // The list first, so it is on the screen whatever the write says; the session printed each command's warnings already.
+  printPlan(ctx, session.original, { ...plan, warnings: [] }, 'write', undefined);
   const output = target.output!;
   const gzip = target.inPlace ? target.file.gzip : output.endsWith('.gz');
-  const written = write().writePatched(target.file, output, gzip, plan.edits, { hash: false });
-  // The session printed each command's warnings as it ran; the change list is the plan alone.
-  printPlan(ctx, session.original, { ...plan, warnings: [] }, 'write', written);
+  const w = write().writePatched(target.file, output, gzip, plan.edits, { hash: false });
+  ctx.io.out(`wrote ${w.output}${w.gzip ? ' (gzip)' : ''}: ${w.bytesChanged} ${w.bytesChanged === 1 ? 'byte' : 'bytes'} changed, verified\n`);
   return 0;
 }
