@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'LAYOUT_AMBIGUOUS' // cannot tell which cfdata layout the kernel uses
   | 'NO_SUCH_DEVICE' // a selector matched nothing
   | 'BAD_STATE' // an entry is in a state that must not be edited (FOUND, out of range)
+  | 'SHARED_LOCATORS' // a change would alter another entry's locators (config -P shares cf_loc runs)
   | 'PATCH_MISMATCH' // planned old bytes differ from the file
   | 'VERIFY_FAILED' // the written file is not what was planned
   | 'PATCH_FILE' // a .kpatch file has a bad line or a failing guard

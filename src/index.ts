@@ -38,7 +38,7 @@ export { CFDATA_FIELDS, autoconfLayouts, type CfdataVariant } from './netbsd/lay
 export { decodeNetbsdVersion, type NetbsdVersion } from './netbsd/ident';
 export { findPvh, type PvhEntry } from './netbsd/pvh';
 export { selectEntries, parseSelector, type Selector } from './netbsd/select';
-export { entryLine, entryName, parentName } from './netbsd/format';
+export { entryLine, entryName, parentName, userconfLine, userconfNumber, parseUserconfNumber } from './netbsd/format';
 export { attachGraph, attachTree, reachable, ancestors } from './netbsd/tree';
 export { kernelInfo, type KernelInfo } from './netbsd/info';
 export { MICROVM_FEATURES, CONFIG_FEATURES, featureById, platformOf, type FeatureDef, type FeatureId, type CheckDef, type CheckId, type Evidence, type Platform } from './netbsd/features';
@@ -56,9 +56,11 @@ export {
   type FeatureState,
 } from './netbsd/checks';
 export { planOperations, type Plan, type Edit, type Operation, type Change } from './patch/plan';
+export { parseAssignment, type Assignment, type FieldChange } from './patch/change';
 export { applyEdits, checkBefore, verifyChunk } from './patch/apply';
 export { parsePatchScript, checkGuards, type PatchScript, type Guard } from './patch/script';
 export * as config from './config';
+export { EditSession, type EditorIo } from './edit/session';
 // The Node.js file layer (src/node/): reading kernels (plain or gzip) and atomic, verified writing.
 export { openKernelFile, readRegularFile, type KernelFile } from './node/read-kernel';
 export { writePatched, outputPath, type WriteResult, type WriteOptions } from './node/write-kernel';

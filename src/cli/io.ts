@@ -10,6 +10,10 @@ export interface Io {
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;
   readonly env: NodeJS.ProcessEnv;
+  /** Standard input, for the commands that read it (`kpatch edit`); absent where there is none. */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
+  /** The terminal's height, when standard output is one. */
+  readonly rows?: number;
 }
 
 /** The real process streams. */
@@ -20,5 +24,7 @@ export function processIo(): Io {
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
+    stdin: process.stdin,
+    rows: process.stdout.rows,
   };
 }

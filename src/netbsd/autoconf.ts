@@ -70,6 +70,11 @@ export interface CfEntry {
   readonly state: StateName;
   readonly parent: CfParent | null;
   readonly locators: readonly CfLocator[];
+  /**
+   * File offset of the entry's cf_loc run (its locators' int values, in order), or null when it
+   * has none or they are unknown. `config -P` lets entries share runs: see planChanges.
+   */
+  readonly locOffset: number | null;
   readonly flags: number;
   readonly address: bigint;
   /** File offset of the entry. */
@@ -124,7 +129,7 @@ export interface AutoconfTable {
 }
 
 /** One `cf_loc` value: config(1) writes `static const int cfloc_N[]` (an int on every port). */
-const LOCATOR: FieldLayout<'i32'> = { offset: 0, size: 4, type: 'i32' };
+export const LOCATOR: FieldLayout<'i32'> = { offset: 0, size: 4, type: 'i32' };
 /** One `cfroots` value: `const short cfroots[]`, -1 terminated. */
 const ROOT: FieldLayout<'i16'> = { offset: 0, size: 2, type: 'i16' };
 
@@ -435,10 +440,12 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
     }
     const loc = readField(view, at, L.loc);
     let locators: CfLocator[] = [];
+    let locOffset: number | null = null;
     if (loc !== 0n && parent) {
       const ia = iattrs.get(parent.iattr);
       if (ia) {
         locators = r.locators(loc, ia.locators, 'cf_loc', at + L.loc.offset);
+        if (locators.length) locOffset = r.offsetOf(loc, locators.length * LOCATOR.size, 'cf_loc', at + L.loc.offset);
       } else if (drivers) unknownIattrs.add(parent.iattr);
     }
     entries.push({
@@ -451,6 +458,7 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
       state: stateName(fstate),
       parent,
       locators,
+      locOffset,
       flags: readField(view, at, L.flags),
       address: sym.value + BigInt(i * entrySize),
       offset: at,

@@ -1,9 +1,10 @@
 /**
- * Planning edits of cf_fstate bytes. A plan is computed, never applied here: operations (disable,
- * enable, keep) run in order on a copy of the states, and the plan is the difference between the
- * final and the original states as byte edits, each with the exact old bytes expected on disk.
- * Transitions are userconf(4)'s: disable 0->4, 2->3; enable 4->0, 3->2; anything else in the
- * wanted state is "already"; FOUND (1) or values outside 0-4 are refused.
+ * Planning edits of cf_fstate bytes, and of locators and flags. A plan is computed, never applied
+ * here: operations (disable, enable, keep) run in order on a copy of the states, and the plan is
+ * the difference between the final and the original states as byte edits, each with the exact old
+ * bytes expected on disk. Transitions are userconf(4)'s: disable 0->4, 2->3; enable 4->0, 3->2;
+ * anything else in the wanted state is "already"; FOUND (1) or values outside 0-4 are refused.
+ * change operations (cf_loc and cf_flags ints) are planned by change.ts, into the same plan.
  */
 import { encodeField } from '../bytes/struct';
 import { KpatchError } from '../errors';
@@ -11,6 +12,7 @@ import { type AutoconfTable, type CfEntry, DISABLED, ENABLED, stateName } from '
 import { entryName, parentName } from '../netbsd/format';
 import { ancestors, attachGraph, reachable } from '../netbsd/tree';
 import { selectEntries } from '../netbsd/select';
+import { type Assignment, type FieldChange, planChanges } from './change';
 
 /** One byte edit: at `offset`, `before` must be on disk and becomes `after`. */
 export interface Edit {
@@ -28,8 +30,10 @@ export interface Origin {
 
 /** One requested operation. */
 export interface Operation {
-  readonly verb: 'disable' | 'enable' | 'keep';
+  readonly verb: 'disable' | 'enable' | 'keep' | 'change';
   readonly selectors: readonly string[];
+  /** change only: the locators and flags to set, in order. */
+  readonly set?: readonly Assignment[];
   /** Narrow to entries attached at this parent: a driver (`pci`), a unit (`pci0`), `pci?`, or an interface attribute. */
   readonly at?: string;
   /** keep only: also keep the selected entries' ancestors (default true). */
@@ -69,6 +73,8 @@ export interface Plan {
   readonly already: readonly (EntryRef & { readonly state: string })[];
   /** Ancestors `keep` kept enabled although they were not selected. */
   readonly keptAncestors: readonly EntryRef[];
+  /** Locators and flags that change operations change (one per entry and field). */
+  readonly fieldChanges: readonly FieldChange[];
   readonly warnings: readonly PlanWarning[];
 }
 
@@ -169,7 +175,7 @@ export function planOperations(table: AutoconfTable, ops: readonly Operation[]):
     }
   }
   for (const op of ops) {
-    if (op.verb === 'keep') continue;
+    if (op.verb === 'keep' || op.verb === 'change') continue;
     for (const e of selectFor(table, op)) {
       set(e, op.verb, op);
       if (op.verb === 'enable') wanted.add(e.index);
@@ -189,9 +195,12 @@ export function planOperations(table: AutoconfTable, ops: readonly Operation[]):
     // Written out, not `{ ...ref(e), ... }`: object spread ran for most of a 1,400-entry keep's planning time.
     changes.push({ index: e.index, name: entryName(e), driver: e.driver, unit: e.unit, star: e.star, offset: e.stateOffset, old: e.fstate, new: state[e.index] });
   }
+  const fields = planChanges(table, ops, (op) => selectFor(table, op), where);
+  edits.push(...fields.edits);
   return {
     edits,
     changes,
+    fieldChanges: fields.fieldChanges,
     already: [...already].filter(([i]) => state[i] === entries[i].fstate).map(([i, s]) => ({ ...ref(entries[i]), state: s })),
     keptAncestors: [...keptAncestors.values()].filter((a) => !changes.some((c) => c.index === a.index && stateName(c.new) === 'disabled')),
     warnings: planWarnings(table, graph, state, wanted),

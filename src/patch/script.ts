@@ -9,13 +9,16 @@
  *   disable <selector...> [--at P] [--if-present]
  *   enable <selector...> [--at P] [--if-present]
  *   keep <selector...> [--at P] [--if-present] [--no-ancestors]
+ *   change <selector...> loc=value... [flags=N] [--at P] [--if-present]
  *
  * Every guard is checked before planning; the operations of all files form one plan.
  */
 import { KNOWN_ARCH_NAMES } from '../elf/target';
 import { KpatchError } from '../errors';
 import type { AutoconfTable } from '../netbsd/autoconf';
+import { parseUserconfNumber } from '../netbsd/format';
 import type { NetbsdVersion } from '../netbsd/ident';
+import { type Assignment, parseAssignment } from './change';
 import { parseOsrelease } from '../netbsd/ident';
 import type { Operation, Origin } from './plan';
 
@@ -54,9 +57,16 @@ function parseOperation(verb: Operation['verb'], args: string[], origin: Origin)
   let at: string | undefined;
   let ancestors: boolean | undefined;
   let ifPresent: boolean | undefined;
+  const set: Assignment[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--at') {
+    if (verb === 'change' && !a.startsWith('-') && a.includes('=')) {
+      try {
+        set.push(parseAssignment(a, parseUserconfNumber));
+      } catch (e) {
+        throw fail(origin, e instanceof Error ? e.message : String(e));
+      }
+    } else if (a === '--at') {
       if (i + 1 >= args.length) throw fail(origin, '--at needs a parent, like --at virtio');
       at = args[++i];
     } else if (a.startsWith('--at=')) at = a.slice(5);
@@ -68,7 +78,9 @@ function parseOperation(verb: Operation['verb'], args: string[], origin: Origin)
     else selectors.push(a);
   }
   if (selectors.length === 0) throw fail(origin, `${verb} needs at least one selector (dev, devN, dev*, #N or a glob)`);
-  return { verb, selectors, at, ancestors, ifPresent, origin };
+  if (verb !== 'change') return { verb, selectors, at, ancestors, ifPresent, origin };
+  if (set.length === 0) throw fail(origin, 'change needs locator=value or flags=value, like change com0 port=0x2f8 irq=3');
+  return { verb, selectors, set, at, ifPresent, origin };
 }
 
 function parseGuard(args: string[], origin: Origin): Guard {
@@ -109,8 +121,8 @@ export function parsePatchScript(text: string, file: string): PatchScript {
     if (!line.trim()) return;
     const [verb, ...args] = words(line, origin);
     if (verb === 'require') guards.push(parseGuard(args, origin));
-    else if (verb === 'disable' || verb === 'enable' || verb === 'keep') operations.push(parseOperation(verb, args, origin));
-    else throw fail(origin, `unknown verb '${verb}' (disable, enable, keep or require)`);
+    else if (verb === 'disable' || verb === 'enable' || verb === 'keep' || verb === 'change') operations.push(parseOperation(verb, args, origin));
+    else throw fail(origin, `unknown verb '${verb}' (disable, enable, keep, change or require)`);
   });
   return { guards, operations };
 }

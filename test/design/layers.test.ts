@@ -10,7 +10,7 @@ import * as path from 'node:path';
 const SRC = path.join(__dirname, '..', '..', 'src');
 
 /** A folder's rank: imports go to a lower rank, or to the same folder. patch and config are siblings. */
-const RANK: Record<string, number> = { '.': 0, bytes: 1, elf: 2, netbsd: 3, patch: 4, config: 4, tslog: 4, node: 5, cli: 6 };
+const RANK: Record<string, number> = { '.': 0, bytes: 1, elf: 2, netbsd: 3, patch: 4, config: 4, tslog: 4, edit: 5, node: 5, cli: 6 };
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {

@@ -1,8 +1,8 @@
 /**
  * The README and the manual show real output: every `$ kpatch ...` command in them is run, in order, in a
- * scratch directory holding the fixtures (and `netbsd-SMOL`, a copy of the amd64 fixture), and
- * its output must be exactly what the README shows. Commands piped through other tools are
- * skipped.
+ * scratch directory holding the fixtures (and `netbsd-SMOL` and `netbsd-GENERIC.SMOL`, copies of the amd64 and
+ * GENERIC-shaped fixtures), and its output must be exactly what the README shows. A leading
+ * `printf '...' |` is fed to standard input; commands piped through other tools are skipped.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +14,8 @@ const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 interface Example {
   args: string[];
+  /** Standard input: the text of a leading `printf '...' |`. */
+  input?: string;
   echoExit: boolean;
   expected: string;
   line: number;
@@ -40,8 +42,8 @@ function examples(doc: string): Example[] {
     if (line.startsWith('$ ')) {
       if (current) out.push(current);
       current = null;
-      const m = /^\$ kpatch (.*?)(; echo "exit \$\?")?$/.exec(line);
-      if (m && !m[1].includes('|')) current = { args: shellWords(m[1]), echoExit: Boolean(m[2]), expected: '', line: i + 1 };
+      const m = /^\$ (?:printf '([^']*)' \| )?kpatch (.*?)(; echo "exit \$\?")?$/.exec(line);
+      if (m && !m[2].includes('|')) current = { args: shellWords(m[2]), input: m[1]?.replace(/\\n/g, '\n'), echoExit: Boolean(m[3]), expected: '', line: i + 1 };
       return;
     }
     if (current) current.expected += `${line}\n`;
@@ -58,6 +60,7 @@ describe.each(['README.md', 'docs/kpatch.1.md'])('%s examples', (doc) => {
     fs.symlinkSync(path.join(ROOT, 'test', 'fixtures'), path.join(dir, 'test', 'fixtures'));
     fs.symlinkSync(path.join(ROOT, 'patches'), path.join(dir, 'patches'));
     fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'netbsd-amd64'), path.join(dir, 'netbsd-SMOL'));
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'netbsd-amd64-generic'), path.join(dir, 'netbsd-GENERIC.SMOL'));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -67,7 +70,7 @@ describe.each(['README.md', 'docs/kpatch.1.md'])('%s examples', (doc) => {
 
   // In order: later examples use files earlier ones wrote.
   it.each(all.map((e) => [e.line, e.args.join(' '), e] as const))('line %i: kpatch %s', (_line, _cmd, e) => {
-    const r = spawnSync(process.execPath, [CLI, ...e.args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [CLI, ...e.args], { cwd: dir, input: e.input ?? '', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     const shown = r.stdout + r.stderr + (e.echoExit ? `exit ${r.status}\n` : '');
     // The README shows stderr and stdout interleaved as a terminal would; compare as sets of lines in order per stream.
     const lines = (t: string) => t.split('\n').filter(Boolean).sort();

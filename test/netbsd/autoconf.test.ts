@@ -56,6 +56,7 @@ describe.each(CASES)('readAutoconf on a built %s kernel, %s cfdata', (arch, vari
       state: want.state === 0 || want.state === 2 ? 'enabled' : 'disabled',
       parent: want.parent,
       locators: want.locators.map((value, n) => ({ name: descs[n].name, value, wildcard: descs[n].default !== null && value === locatorDefault(descs[n].default!) })),
+      locOffset: want.parent && want.locators.length ? k.locOffset(i)! : null,
       flags: want.flags,
       address: k.cfdata.address + BigInt(i * k.entrySize),
       offset: k.entryOffset(i),

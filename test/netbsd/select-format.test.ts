@@ -1,6 +1,6 @@
 import { memorySource } from '../../src/bytes/source';
 import type { CfEntry, CfLocator } from '../../src/netbsd/autoconf';
-import { entryLine, entryName, locatorValue, parentName } from '../../src/netbsd/format';
+import { entryLine, entryName, locatorValue, parentName, userconfNumber } from '../../src/netbsd/format';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { closestDrivers, globToRegExp, selectEntries } from '../../src/netbsd/select';
 import { buildKernel } from '../support/build-kernel';
@@ -109,14 +109,38 @@ describe('entryLine', () => {
     expect(entryLine(entries[i])).toBe(line);
   });
 
+  it('prints a locator above INT_MAX as config(5) wrote it (amd64 GENERIC: tpm0 at isa? iomem 0xfed40000 irq 7)', () => {
+    // config(1) writes 0xfed40000 into the int cf_loc run, so the kernel holds -19660800.
+    const tpm = withEntries(MICROVM, (es) => [
+      ...es,
+      { driver: 'tpm', attachment: 'tpm_isa', unit: 0, star: false, state: 0, flags: 0, parent: { iattr: 'isa', driver: 'isa', unit: -1 }, locators: [-1, 0, 0xfed40000 | 0, 0, 7, -1, -1] },
+    ]);
+    const e = requireAutoconf(inspectKernel(memorySource(buildKernel(tpm, { arch: 'amd64', variant: 'bitfield' }).bytes))).entries.at(-1)!;
+    expect(e.locators.find((l) => l.name === 'iomem')!.value).toBe(-19660800);
+    expect(entryLine(e)).toBe('tpm0 at isa? port ? size ? iomem 0xfed40000 iosiz ? irq 7 drq ? drq2 ? with tpm_isa');
+  });
+
   it.each([
     [{ name: 'irq', value: -1, wildcard: false }, '-1'],
     [{ name: 'irq', value: -1, wildcard: true }, '?'],
     [{ name: 'irq', value: 15, wildcard: false }, '15'],
     [{ name: 'port', value: 16, wildcard: false }, '0x10'],
-    [{ name: 'x', value: -2, wildcard: false }, '-2'],
+    [{ name: 'x', value: -2, wildcard: false }, '0xfffffffe'],
     [{ name: 'x', value: 0, wildcard: false }, '0'],
+    // A real GENERIC table's `tpm0 at isa? iomem 0xfed40000`: cf_loc holds the int -19660800.
+    [{ name: 'iomem', value: -19660800, wildcard: false }, '0xfed40000'],
+    [{ name: 'iomem', value: 0x7fffffff, wildcard: false }, '0x7fffffff'],
+    [{ name: 'iomem', value: -2147483648, wildcard: false }, '0x80000000'],
   ] as [CfLocator, string][])('locatorValue(%j) = %s', (l, want) => expect(locatorValue(l)).toBe(want));
+
+  it.each([
+    [-1, 16, '-1'],
+    [15, 8, '15'],
+    [16, 8, '020'],
+    [0x3f8, 10, '1016'],
+    [-19660800, 10, '-19660800'],
+    [-19660800, 8, '037665000000'],
+  ] as const)('userconfNumber(%i, base %i) = %s, as userconf_pnum prints it', (v, base, want) => expect(userconfNumber(v, base)).toBe(want));
 
   it.each([
     [null, 'root'],

@@ -94,6 +94,13 @@ export interface KernelOptions {
   readonly omit?: readonly ('cfroots' | 'cfdriver_list_initial' | 'ident' | 'cfdata')[];
   /** Put the PVH note in a section no PT_NOTE covers. */
   readonly pvhOutsidePtNote?: boolean;
+  /**
+   * Share locator runs as `config -P` does (NetBSD usr.bin/config pack.c, packlocs): entries longest
+   * run first, each reusing a run already in loc[] that ends with the same values (an equal run, or
+   * the tail of a longer one), else appended. Without it every entry gets its own run, as plain
+   * config(1) emits.
+   */
+  readonly packLocators?: boolean;
   /** Extra bytes of code after the functions, to make a kernel-sized file (reads must not scale with it). */
   readonly textPadding?: number;
   /** Override ELF header fields (unsupported machines, ET_REL modules). */
@@ -113,6 +120,8 @@ export interface BuiltKernel {
   readonly cfdata: { readonly address: bigint; readonly offset: number };
   /** File offset of entry `i` (entries.length is the terminator). */
   entryOffset(i: number): number;
+  /** File offset of entry `i`'s cf_loc run, or undefined when cf_loc is NULL. */
+  locOffset(i: number): number | undefined;
   /** Physical PVH entry address, when a PVH note was written. */
   readonly pvhEntry: number | undefined;
   /** Virtual base and physical mapping used. */
@@ -316,13 +325,29 @@ export function buildKernel(table: KernelTable, options: KernelOptions): BuiltKe
     return addr;
   });
   if (listAddr) cdAddr.forEach((a, k) => ro.ptr(listAddr + BigInt(k * P), a));
-  const locCount = table.entries.reduce((n, e) => n + (e.parent && e.locators.length ? e.locators.length : 0), 0);
+  // loc[]: where each entry's run starts (index into loc[]), or -1 for cf_loc NULL.
+  const locValues: number[] = [];
+  const locStart = table.entries.map(() => -1);
+  const withLocs = table.entries.map((e, i) => i).filter((i) => table.entries[i].parent && table.entries[i].locators.length);
+  const order = options.packLocators ? [...withLocs].sort((a, b) => table.entries[b].locators.length - table.entries[a].locators.length) : withLocs;
+  const tails: number[] = [];
+  for (const i of order) {
+    const v = table.entries[i].locators;
+    const reuse = options.packLocators ? tails.map((end) => end - v.length).find((off) => off >= 0 && v.every((x, k) => locValues[off + k] === x)) : undefined;
+    if (reuse !== undefined) locStart[i] = reuse;
+    else {
+      locStart[i] = locValues.length;
+      locValues.push(...v);
+      tails.push(locValues.length);
+    }
+  }
+  const locCount = locValues.length;
   const locAddr = locCount ? data.alloc(locCount * 4, 4) : 0n;
   if (locCount) sym('loc', locAddr, locCount * 4, '.data', STB_LOCAL);
+  locValues.forEach((v, k) => data.int(locAddr + BigInt(k * 4), v));
   const entrySize = CF.size;
   const cfdataAddr = data.alloc((table.entries.length + 1) * entrySize, CF.align);
   if (!omit.has('cfdata')) sym('cfdata', cfdataAddr, (table.entries.length + 1) * entrySize, '.data');
-  let locNext = 0;
   table.entries.forEach((e, i) => {
     const at = cfdataAddr + BigInt(i * entrySize);
     const f = CF.fields;
@@ -337,12 +362,7 @@ export function buildKernel(table: KernelTable, options: KernelOptions): BuiltKe
       data.int(at + BigInt(f.unit.offset), e.unit, 2);
       data.int(at + BigInt(f.fstate.offset), e.state, 2);
     }
-    if (e.parent && e.locators.length) {
-      const la = locAddr + BigInt(locNext * 4);
-      e.locators.forEach((v, k) => data.int(la + BigInt(k * 4), v));
-      locNext += e.locators.length;
-      data.ptr(at + BigInt(f.loc.offset), la);
-    }
+    if (locStart[i] >= 0) data.ptr(at + BigInt(f.loc.offset), locAddr + BigInt(locStart[i] * 4));
     data.int(at + BigInt(f.flags.offset), e.flags);
     data.ptr(at + BigInt(f.pspec.offset), pspecOf[i]);
   });
@@ -382,6 +402,7 @@ export function buildKernel(table: KernelTable, options: KernelOptions): BuiltKe
     stateField: { offset: CF.fields.fstate.offset, size: CF.fields.fstate.size as 1 | 2 },
     cfdata: { address: cfdataAddr, offset: cfdataOffset },
     entryOffset: (i) => cfdataOffset + i * entrySize,
+    locOffset: (i) => (locStart[i] >= 0 ? elf.offsetOf(locAddr) + locStart[i] * 4 : undefined),
     pvhEntry,
     base: arch.base,
     physical: arch.physical,

@@ -6,9 +6,10 @@
 import type { Command, OptionValues } from '@commander-js/extra-typings';
 import { KpatchError } from '../../errors';
 import type { AutoconfTable } from '../../netbsd/autoconf';
-import { entryLine } from '../../netbsd/format';
+import { entryLine, entryName, parentName } from '../../netbsd/format';
 import { type Kernel, requireAutoconf } from '../../netbsd/kernel';
 import type { Plan } from '../../patch/plan';
+import { type FieldChange, fieldValue } from '../../patch/change';
 import type * as ApplyModule from '../../patch/apply';
 import type * as PlanModule from '../../patch/plan';
 import { toHex } from '../../bytes/view';
@@ -81,6 +82,7 @@ function planJson(kernel: string, mode: string, plan: Plan, written: WriteResult
     kernel,
     mode,
     changed: plan.changes,
+    fieldChanges: plan.fieldChanges,
     edits: plan.edits.map((e) => ({ offset: e.offset, before: toHex(e.before), after: toHex(e.after), why: e.why })),
     already: plan.already,
     keptAncestors: plan.keptAncestors,
@@ -93,7 +95,8 @@ function planJson(kernel: string, mode: string, plan: Plan, written: WriteResult
   };
 }
 
-function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string, written: WriteResult | undefined): void {
+/** Prints a plan as the editing commands do: one line per change, "already" lines, warnings, the outcome. */
+export function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string, written: WriteResult | undefined): void {
   const s = stylesFor(ctx.io.env, ctx.io.stdoutIsTTY);
   const w = String(table.entries.length - 1).length;
   const tag = (i: number) => s.dim(`[${String(i).padStart(w)}]`);
@@ -106,12 +109,21 @@ function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: string,
     const edit = edits.get(c.offset)!;
     body.push(`${verb} ${tag(c.index)} ${entryLine(e)}  ${s.dim(`${hex(c.offset)}: ${toHex(edit.before)} -> ${toHex(edit.after)}`)}\n`);
   }
+  // change: one line per entry, its fields old -> new by name, and the ints as written.
+  const byEntry = new Map<number, FieldChange[]>();
+  for (const f of plan.fieldChanges) byEntry.set(f.index, [...(byEntry.get(f.index) ?? []), f]);
+  for (const [index, fs] of byEntry) {
+    const e = table.entries[index];
+    const values = fs.map((f) => `${f.field} ${fieldValue(f, f.old)} -> ${fieldValue(f, f.new)}`).join(', ');
+    const bytes = fs.map((f) => `${hex(f.offset)}: ${toHex(edits.get(f.offset)!.before)} -> ${toHex(edits.get(f.offset)!.after)}`).join(', ');
+    body.push(`${s.ok('change ')} ${tag(index)} ${entryName(e)} at ${parentName(e.parent)}: ${values}  ${s.dim(bytes)}\n`);
+  }
   for (const a of plan.already) body.push(`${s.dim(`already ${a.state}`)} ${tag(a.index)} ${entryLine(table.entries[a.index])}\n`);
   if (plan.keptAncestors.length) body.push(`${s.dim('kept as ancestors:')} ${plan.keptAncestors.map((a) => a.name).join(' ')}\n`);
   if (body.length) ctx.io.out(body.join(''));
   for (const warning of plan.warnings) ctx.io.err(`${s.warn('warning:')} ${oneLine(warning.message)}\n`);
-  const n = plan.edits.length;
-  if (n === 0) ctx.io.out('kernel not modified: nothing to change\n');
+  const n = new Set([...plan.changes, ...plan.fieldChanges].map((c) => c.index)).size;
+  if (plan.edits.length === 0) ctx.io.out('kernel not modified: nothing to change\n');
   else if (mode === 'dry-run') ctx.io.out(`dry run: ${n} ${n === 1 ? 'entry' : 'entries'} would change; nothing written\n`);
   else if (mode === 'check') ctx.io.out(`check: ${n} ${n === 1 ? 'entry' : 'entries'} would change\n`);
   else if (written) ctx.io.out(`wrote ${written.output}${written.gzip ? ' (gzip)' : ''}: ${written.bytesChanged} ${written.bytesChanged === 1 ? 'byte' : 'bytes'} changed, verified\n`);
