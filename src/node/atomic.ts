@@ -15,7 +15,11 @@ import { ioMessage } from './io-message';
  * target must not be replaced. `existing` is its stat, undefined when there is none yet.
  */
 export function replaceable(target: string, existing: fs.Stats | undefined, readOnlyHint: string): string {
-  if (!existing) return target;
+  if (!existing) {
+    refuseDanglingLink(target);
+    checkDirectory(target);
+    return target;
+  }
   // The write renames a new file over the target: a device (/dev/full, /dev/null) or a directory
   // would be replaced, not written to.
   if (!existing.isFile()) throw new KpatchError('IO', `cannot write ${target}: not a regular file`, 'nothing was written');
@@ -25,6 +29,65 @@ export function replaceable(target: string, existing: fs.Stats | undefined, read
   // A symlink (kernels/netbsd -> netbsd-SMOL-11.0) must keep pointing at the file it names:
   // renaming over the link would replace the link and leave its file as it was.
   return fs.realpathSync(target);
+}
+
+/**
+ * Refuses to write through a symlink whose file does not exist. A live link is written through
+ * (the file it names is replaced); renaming over a dangling one would replace the link instead, and
+ * creating its target would write wherever the link points, which is how symlink attacks in shared
+ * directories work. GNU cp refuses the same ("not writing through dangling symlink").
+ */
+function refuseDanglingLink(target: string): void {
+  let link: string;
+  try {
+    if (!fs.lstatSync(target).isSymbolicLink()) return;
+    link = fs.readlinkSync(target);
+  } catch {
+    return; // nothing there: a new file
+  }
+  let why = `dangling symlink (${link} does not exist)`;
+  try {
+    fs.statSync(target);
+    return; // it came to life meanwhile: the caller's stat decides next time
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') why = `symlink to ${link}: ${ioMessage(e)}`;
+  }
+  throw new KpatchError('IO', `cannot write ${target}: ${why}`, 'kpatch writes through a symlink only when the file it names exists; nothing was written');
+}
+
+/**
+ * Checks that the directory a new file goes into exists and is one, so the error names the
+ * directory (`-o sub/dir/out`: "no directory sub/dir"), not the file kpatch was about to create.
+ */
+function checkDirectory(target: string): void {
+  const dir = path.dirname(target);
+  try {
+    if (fs.statSync(dir).isDirectory()) return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new KpatchError('IO', `cannot write ${target}: no directory ${dir}`, `create it first (mkdir -p ${dir}); nothing was written`);
+    if (code !== 'ENOTDIR') throw new KpatchError('IO', `cannot write ${target}: ${dir}: ${ioMessage(e)}`, 'nothing was written');
+  }
+  // dir, or a directory above it, is a file (`-o netbsd/x`): name the one that is
+  let file = dir;
+  for (let up = dir; ; up = path.dirname(up)) {
+    try {
+      if (!fs.statSync(up).isDirectory()) file = up;
+      break;
+    } catch {
+      if (path.dirname(up) === up) break;
+    }
+  }
+  throw new KpatchError('IO', `cannot write ${target}: ${file} is not a directory`, 'nothing was written');
+}
+
+/** Removes a temporary file that may not exist (or whose directory may be gone); never throws. */
+export function removeQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // already gone, or never made: nothing to clean
+  }
 }
 
 /** The temporary file a write into `target` fills before renaming it over `target`. */
@@ -58,7 +121,7 @@ export function writeFileAtomically(target: string, bytes: Uint8Array): void {
     syncDir(path.dirname(path.resolve(file)));
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw new KpatchError('IO', `cannot write ${target}: ${ioMessage(e)}`, 'nothing was written');
   }
 }

@@ -12,7 +12,7 @@ import { EditError, KpatchError } from '../errors';
 import { type ByteSource, readInto } from '../bytes/source';
 import { applyEdits, checkBefore, verifyChunk } from '../patch/apply';
 import type { Edit } from '../patch/plan';
-import { removeStaleTemporaries, replaceable, syncDir, temporaryFor, writeFully } from './atomic';
+import { removeQuietly, removeStaleTemporaries, replaceable, syncDir, temporaryFor, writeFully } from './atomic';
 import { ioMessage } from './io-message';
 import type { KernelFile } from './read-kernel';
 
@@ -219,7 +219,7 @@ export function writePatched(input: KernelFile, output: string, gzip: boolean, e
     return { output, gzip, sha256Before: v.before, sha256After: v.after, bytesChanged: v.changed };
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     if (e instanceof KpatchError) throw e;
     throw new KpatchError('IO', `cannot write ${output}: ${ioMessage(e)}`, 'nothing was written');
   }
