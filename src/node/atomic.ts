@@ -81,6 +81,71 @@ function checkDirectory(target: string): void {
   throw new KpatchError('IO', `cannot write ${target}: ${file} is not a directory`, 'nothing was written');
 }
 
+/** The owner, group and mode a new file takes over from the file it replaces or copies. */
+export interface Ownership {
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: number;
+}
+
+const SET_ID = 0o6000;
+const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, '0');
+
+/**
+ * Gives the temporary file `fd` (to be renamed to `name`) the mode of `from`, and, when `keepOwner`
+ * (replacing a file in place), its owner and group where the system permits: root may give a file
+ * to anyone, an ordinary user only to a group they are in. The set-user-ID and set-group-ID bits are
+ * carried over only when the new file ends up with `from`'s owner and group: a setuid kernel of
+ * user 1234 patched by root must not become a setuid file of root's. Returns the sentences the user
+ * must be told (an owner that could not be kept, set-id bits cleared). chown clears set-id bits, so
+ * the mode is set after it.
+ */
+export function settleOwnership(fd: number, name: string, from: Ownership, keepOwner: boolean, source?: string): string[] {
+  const fresh = fs.fstatSync(fd);
+  let uid = fresh.uid;
+  let gid = fresh.gid;
+  if (keepOwner && (uid !== from.uid || gid !== from.gid)) {
+    try {
+      fs.fchownSync(fd, from.uid, from.gid);
+      uid = from.uid;
+      gid = from.gid;
+    } catch {
+      if (gid !== from.gid) {
+        try {
+          fs.fchownSync(fd, -1, from.gid);
+          gid = from.gid;
+        } catch {
+          // not in that group either: the file keeps the group it was made with
+        }
+      }
+    }
+  }
+  const same = uid === from.uid && gid === from.gid;
+  const mode = same ? from.mode & 0o7777 : from.mode & 0o7777 & ~SET_ID;
+  fs.fchmodSync(fd, mode);
+  const told: string[] = [];
+  const cleared = mode !== (from.mode & 0o7777) ? `; set-id bits cleared (mode ${octal(from.mode)} -> ${octal(mode)})` : '';
+  if (keepOwner && !same) told.push(`${name}: owner ${from.uid}:${from.gid} not kept, it is now ${uid}:${gid} (only root can give a file to another user)${cleared}`);
+  else if (cleared) told.push(`${name}: set-id bits not copied (mode ${octal(from.mode)} -> ${octal(mode)}): it is owned by ${uid}:${gid}, ${source ?? 'its source'} by ${from.uid}:${from.gid}`);
+  return told;
+}
+
+/**
+ * What renaming over `file` does to its other hard links, when it has some: they keep naming the old
+ * inode. Returns the sentence to tell the user, or undefined.
+ */
+export function otherLinks(file: string, what: string): string | undefined {
+  let links: number;
+  try {
+    links = fs.statSync(file).nlink;
+  } catch {
+    return undefined; // a new file
+  }
+  if (links <= 1) return undefined;
+  const others = links - 1;
+  return `${file} has ${links} hard links: the ${others === 1 ? 'other name keeps' : `${others} other names keep`} the old ${what} (only ${file} is replaced)`;
+}
+
 /** Removes a temporary file that may not exist (or whose directory may be gone); never throws. */
 export function removeQuietly(file: string): void {
   try {
@@ -100,7 +165,7 @@ export function temporaryFor(target: string): string {
  * beside it, fsynced, then renamed over it; never over a device, a directory or a read-only file,
  * through a symlink to the file it names, and with nothing left behind on failure.
  */
-export function writeFileAtomically(target: string, bytes: Uint8Array): void {
+export function writeFileAtomically(target: string, bytes: Uint8Array): { readonly warnings: readonly string[] } {
   let existing: fs.Stats | undefined;
   try {
     existing = fs.statSync(target);
@@ -111,14 +176,17 @@ export function writeFileAtomically(target: string, bytes: Uint8Array): void {
   const tmp = temporaryFor(file);
   let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx', existing ? existing.mode & 0o7777 : 0o666);
+    // A replaced file keeps its owner, group and mode; a new one gets 0666 less the umask, as any new file.
+    fd = fs.openSync(tmp, 'wx', existing ? 0o600 : 0o666);
     writeFully(fd, bytes, null);
-    if (existing) fs.fchmodSync(fd, existing.mode & 0o7777);
+    const warnings = existing ? settleOwnership(fd, file, { uid: existing.uid, gid: existing.gid, mode: existing.mode }, true) : [];
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    const links = otherLinks(file, 'file');
     fs.renameSync(tmp, file);
     syncDir(path.dirname(path.resolve(file)));
+    return { warnings: links ? [...warnings, links] : warnings };
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
     removeQuietly(tmp);
