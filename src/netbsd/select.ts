@@ -26,12 +26,34 @@ export function globToRegExp(glob: string): RegExp {
     else if (c === '[') {
       const end = glob.indexOf(']', i + 2);
       if (end < 0) throw new KpatchError('USAGE', `bad selector '${glob}': unclosed '['`);
-      const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\').replace(/^!/, '^');
-      re += `[${body}]`;
+      const body = glob.slice(i + 1, end);
+      checkBracket(glob, body);
+      re += `[${body.replace(/\\/g, '\\\\').replace(/^!/, '^')}]`;
       i = end;
     } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch (e) {
+    // checkBracket catches what a user can get wrong; this is the backstop, still one line of usage
+    throw new KpatchError('USAGE', `bad selector '${glob}': ${(e as Error).message.replace(/^.*: /, '').toLowerCase()}`);
+  }
+}
+
+/**
+ * Refuses a bracket body RegExp would reject: a range whose ends are out of order (`[z-a]`), which
+ * sh(1) simply never matches but RegExp throws on.
+ */
+function checkBracket(glob: string, body: string): void {
+  let k = body.startsWith('!') || body.startsWith('^') ? 1 : 0;
+  while (k < body.length) {
+    if (body[k + 1] === '-' && k + 2 < body.length) {
+      const from = body.codePointAt(k)!;
+      const to = body.codePointAt(k + 2)!;
+      if (from > to) throw new KpatchError('USAGE', `bad selector '${glob}': range '${body.slice(k, k + 3)}' is out of order`);
+      k += 3;
+    } else k++;
+  }
 }
 
 /** Parses one selector word against the driver names present in a kernel; like userconf(4), case does not matter. */
@@ -41,12 +63,14 @@ export function parseSelector(word: string, drivers: ReadonlySet<string>): Selec
   if (word !== word.toLowerCase() && !drivers.has(word)) {
     try {
       return { ...parseSelector(word.toLowerCase(), drivers), text: word };
-    } catch {
+    } catch (e) {
+      if (e instanceof KpatchError && e.code === 'USAGE') throw new KpatchError('USAGE', e.message.replace(`'${word.toLowerCase()}'`, `'${word}'`));
       throw noSuchDriver(word, drivers);
     }
   }
   const idx = /^#(\d+)$/.exec(word);
-  if (idx) return { kind: 'index', text: word, index: Number(idx[1]) };
+  // An index past 2^53 would round to another number ('#99999999999999999999' is 1e20): it names no entry.
+  if (idx) return { kind: 'index', text: word, index: Number.isSafeInteger(Number(idx[1])) ? Number(idx[1]) : Number.POSITIVE_INFINITY };
   if (word.startsWith('#')) throw new KpatchError('USAGE', `bad selector '${word}': '#' takes an entry index, like #12`);
   if (drivers.has(word)) return { kind: 'driver', text: word, driver: word };
   if (word.endsWith('*') && drivers.has(word.slice(0, -1))) return { kind: 'star', text: word, driver: word.slice(0, -1) };
@@ -128,7 +152,7 @@ export function selectEntries(entries: readonly CfEntry[], words: readonly strin
 function nothingMatched(s: Selector, entries: readonly CfEntry[], drivers: ReadonlySet<string>): KpatchError {
   switch (s.kind) {
     case 'index':
-      return new KpatchError('NO_SUCH_DEVICE', `no entry #${s.index}: the table has entries #0 to #${entries.length - 1}`);
+      return new KpatchError('NO_SUCH_DEVICE', `no entry ${s.text}: the table has entries #0 to #${entries.length - 1}`);
     case 'unit':
     case 'star': {
       const of = entries.filter((e) => e.driver === s.driver).map((e) => `${e.driver}${e.star ? '*' : e.unit}`);

@@ -18,6 +18,9 @@ export interface KernelFile {
   /** Size of the file on disk. */
   readonly fileSize: number;
   readonly mode: number;
+  /** Owner and group, which an in-place write keeps when permitted. */
+  readonly uid: number;
+  readonly gid: number;
   /** Identity and last change of the file when it was opened, to notice another writer before replacing it. */
   readonly stat: { readonly dev: number; readonly ino: number; readonly size: number; readonly mtimeMs: number };
   close(): void;
@@ -87,7 +90,7 @@ export function openKernelFile(path: string): KernelFile {
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new KpatchError('IO', `cannot read ${path}: gzip data inflates past ${MAX_INFLATED >> 20} MiB, no kernel is that large`);
         throw new KpatchError('IO', `cannot read ${path}: corrupt gzip data (${(e as Error).message})`);
       }
-      return { path, source: memorySource(bytes), gzip: true, fileSize: st.size, mode: st.mode, stat: identity(st), close() {} };
+      return { path, source: memorySource(bytes), gzip: true, fileSize: st.size, mode: st.mode, uid: st.uid, gid: st.gid, stat: identity(st), close() {} };
     }
     const source = chunkedSource(st.size, (target, position) => fs.readSync(fd, target, 0, target.length, position));
     let open = true;
@@ -97,6 +100,8 @@ export function openKernelFile(path: string): KernelFile {
       gzip: false,
       fileSize: st.size,
       mode: st.mode,
+      uid: st.uid,
+      gid: st.gid,
       stat: identity(st),
       close() {
         if (open) fs.closeSync(fd);

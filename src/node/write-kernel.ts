@@ -12,7 +12,7 @@ import { EditError, KpatchError } from '../errors';
 import { type ByteSource, readInto } from '../bytes/source';
 import { applyEdits, checkBefore, verifyChunk } from '../patch/apply';
 import type { Edit } from '../patch/plan';
-import { removeStaleTemporaries, replaceable, syncDir, temporaryFor, writeFully } from './atomic';
+import { otherLinks, removeQuietly, removeStaleTemporaries, replaceable, settleOwnership, syncDir, temporaryFor, writeFully } from './atomic';
 import { ioMessage } from './io-message';
 import type { KernelFile } from './read-kernel';
 
@@ -24,6 +24,8 @@ export interface WriteResult {
   readonly sha256Before: string | null;
   readonly sha256After: string | null;
   readonly bytesChanged: number;
+  /** What the user must be told about the written file: an owner not kept, set-id bits cleared, other hard links. */
+  readonly warnings: readonly string[];
 }
 
 const VERIFY_CHUNK = 4 << 20;
@@ -131,7 +133,7 @@ export function editSpans(edits: readonly Edit[]): { start: number; end: number;
  * through JavaScript; a gzip kernel (or a tampered write) is written from memory.
  * Returns the written image's size and how to read it back.
  */
-function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks, opened: (fd: number) => void): { size: number; readWritten: ReadWritten } {
+function fillTemporary(input: KernelFile, tmp: string, target: Target, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks, opened: (fd: number) => void): { size: number; readWritten: ReadWritten; warnings: string[] } {
   if (!gzip && !input.gzip && !hooks.tamper) {
     fs.copyFileSync(input.path, tmp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
     const fd = fs.openSync(tmp, 'r+');
@@ -151,12 +153,12 @@ function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: rea
       for (const e of span.edits) bytes.set(e.after, e.offset - span.start);
       writeFully(fd, bytes, span.start);
     }
-    // The mode first, then fsync: the mode is inode metadata, and it must be on disk with the data before the rename.
-    fs.fchmodSync(fd, input.mode & 0o7777);
+    // Owner and mode first, then fsync: they are inode metadata, and must be on disk with the data before the rename.
+    const warnings = settleOwnership(fd, target.name, input, target.inPlace, input.path);
     fs.fsyncSync(fd);
     hooks.afterWrite?.(tmp);
     const size = fs.fstatSync(fd).size;
-    return { size, readWritten: (into, position, length) => readFully(fd, into, position, length) };
+    return { size, readWritten: (into, position, length) => readFully(fd, into, position, length), warnings };
   }
   const image = input.source.read(0, input.source.size);
   const patched = applyEdits(image, edits);
@@ -165,7 +167,7 @@ function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: rea
   const fd = fs.openSync(tmp, 'wx', 0o600);
   opened(fd);
   writeFully(fd, bytes, null);
-  fs.fchmodSync(fd, input.mode & 0o7777);
+  const warnings = settleOwnership(fd, target.name, input, target.inPlace, input.path);
   fs.fsyncSync(fd);
   hooks.afterWrite?.(tmp);
   // Re-read what is on disk, not what we meant to write.
@@ -178,17 +180,17 @@ function fillTemporary(input: KernelFile, tmp: string, gzip: boolean, edits: rea
     }
   }
   const w = written;
-  return { size: w.length, readWritten: (into, position, length) => into.set(w.subarray(position, position + length)) };
+  return { size: w.length, readWritten: (into, position, length) => into.set(w.subarray(position, position + length)), warnings };
 }
 
 /**
  * Replacing the input: if another writer changed it since kpatch read it (a second kpatch, a cp in
  * a pipeline), renaming our copy over it would silently undo that change. Refuse instead.
  */
-function refuseIfChanged(input: KernelFile, output: string): void {
+function refuseIfChanged(input: KernelFile, output: string, target: Target): void {
   let now: fs.Stats;
   try {
-    if (fs.realpathSync(input.path) !== path.resolve(output)) return; // -o: another file
+    if (!target.inPlace) return; // -o: another file
     now = fs.statSync(output);
   } catch {
     return; // the input is gone: nothing of anyone's to lose
@@ -200,6 +202,22 @@ function refuseIfChanged(input: KernelFile, output: string): void {
   }
 }
 
+/** The file a write replaces, and whether it is the input itself (--in-place, or a path to the same file). */
+interface Target {
+  readonly name: string;
+  readonly inPlace: boolean;
+}
+
+function targetOf(input: KernelFile, output: string): Target {
+  let inPlace = false;
+  try {
+    inPlace = fs.realpathSync(input.path) === path.resolve(output);
+  } catch {
+    // the input is gone: nothing of it to keep
+  }
+  return { name: output, inPlace };
+}
+
 /** Writes `input` with `edits` applied to `output` (gzip when `gzip`), verified and atomic. */
 export function writePatched(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteOptions = {}): WriteResult {
   const dir = path.dirname(path.resolve(output));
@@ -207,19 +225,21 @@ export function writePatched(input: KernelFile, output: string, gzip: boolean, e
   const tmp = temporaryFor(output);
   let fd: number | undefined;
   try {
-    const filled = fillTemporary(input, tmp, gzip, edits, hooks, (f) => {
+    const target = targetOf(input, output);
+    const filled = fillTemporary(input, tmp, target, gzip, edits, hooks, (f) => {
       fd = f;
     });
     const v = verifyImage(input.source, filled.size, filled.readWritten, edits, hooks.hash ?? true);
     fs.closeSync(fd!);
     fd = undefined;
-    refuseIfChanged(input, output);
+    refuseIfChanged(input, output, target);
+    const links = otherLinks(output, 'kernel');
     fs.renameSync(tmp, output);
     syncDir(dir);
-    return { output, gzip, sha256Before: v.before, sha256After: v.after, bytesChanged: v.changed };
+    return { output, gzip, sha256Before: v.before, sha256After: v.after, bytesChanged: v.changed, warnings: links ? [...filled.warnings, links] : filled.warnings };
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     if (e instanceof KpatchError) throw e;
     throw new KpatchError('IO', `cannot write ${output}: ${ioMessage(e)}`, 'nothing was written');
   }

@@ -51,6 +51,9 @@ describe('selectors', () => {
     ['com*', 'no entry com*: com has com0, com1'],
     ['#99', 'no entry #99: the table has entries #0 to #13'],
     ['#14', 'no entry #14: the table has entries #0 to #13'],
+    // past 2^53: not rounded to another number on its way into the message
+    ['#99999999999999999999', 'no entry #99999999999999999999: the table has entries #0 to #13'],
+    ['#9007199254740993', 'no entry #9007199254740993: the table has entries #0 to #13'],
   ])('%s -> NO_SUCH_DEVICE %s', (word, message) => {
     const e = expectKpatchError(() => pick(word), 'NO_SUCH_DEVICE', message);
     expect(e.message).toBe(message);
@@ -65,6 +68,9 @@ describe('selectors', () => {
     ['#-1', "bad selector '#-1': '#' takes an entry index, like #12"],
     ['#x', "bad selector '#x': '#' takes an entry index, like #12"],
     ['[ab', "bad selector '[ab': unclosed '['"],
+    ['[z-a]', "bad selector '[z-a]': range 'z-a' is out of order"],
+    ['x[!c-a]', "bad selector 'x[!c-a]': range 'c-a' is out of order"],
+    ['[Z-A]D', "bad selector '[Z-A]D': range 'z-a' is out of order"],
     ['', 'empty selector'],
   ])('%p -> USAGE', (word, message) => {
     expectKpatchError(() => pick(word), 'USAGE', message);

@@ -101,15 +101,15 @@ function registerGenerate(config: Command, ctx: Context): void {
         const confs = dirTree(confsDir());
         const g = generateConfig({ arch: opts.arch as Arch, profile: opts.profile, standalone: opts.standalone, with: opts.with, without: opts.without }, confs);
         printWarnings(ctx.io, g.notApplied.map((n) => `${n.feature} not applied on ${opts.arch}: ${n.reason}`));
-        if (opts.output) writeText(opts.output, g.text);
+        if (opts.output) writeText(ctx, opts.output, g.text);
         else ctx.io.out(g.text);
         return 0;
       }),
     );
 }
 
-function writeText(file: string, text: string): void {
-  writeFileAtomically(file, Buffer.from(text, 'utf8'));
+function writeText(ctx: Context, file: string, text: string): void {
+  printWarnings(ctx.io, writeFileAtomically(file, Buffer.from(text, 'utf8')).warnings);
 }
 
 /**
@@ -175,7 +175,7 @@ function registerMerge(config: Command, ctx: Context): void {
       action(ctx, (base, fragments, opts) => {
         const m = mergeConfigs({ file: base, text: readText(base) }, fragments.map((f) => ({ file: f, text: readText(f) })));
         printWarnings(ctx.io, m.warnings);
-        if (opts.output) writeText(opts.output, m.text);
+        if (opts.output) writeText(ctx, opts.output, m.text);
         else ctx.io.out(m.text);
         return 0;
       }),

@@ -40,7 +40,7 @@ export function withEditOptions<Args extends unknown[], Opts extends OptionValue
   return cmd
     .requiredOption('-k, --kernel <file>', 'kernel to patch (plain or gzip)')
     .option('-o, --output <file>', 'write the patched kernel here (gzip when it ends in .gz); the input is not touched')
-    .option('--in-place', 'replace the input kernel atomically (keeps its format and mode)')
+    .option('--in-place', 'replace the input kernel atomically (keeps its format, mode, owner and group)')
     .option('-n, --dry-run', 'print the planned byte edits; write nothing')
     .option('--check', 'write nothing; exit 1 when the kernel would change, 0 when it is already as asked')
     .option('--json', 'print JSON only') as unknown as Command<Args, Opts & EditOptions>;
@@ -86,7 +86,7 @@ function planJson(kernel: string, mode: string, plan: Plan, written: WriteResult
     edits: plan.edits.map((e) => ({ offset: e.offset, before: toHex(e.before), after: toHex(e.after), why: e.why })),
     already: plan.already,
     keptAncestors: plan.keptAncestors,
-    warnings: plan.warnings.map((w) => w.message),
+    warnings: [...plan.warnings.map((w) => w.message), ...(written?.warnings ?? [])],
     modified: plan.edits.length > 0,
     output: written?.output ?? null,
     gzip: written?.gzip ?? null,
@@ -121,7 +121,7 @@ export function printPlan(ctx: Context, table: AutoconfTable, plan: Plan, mode: 
   for (const a of plan.already) body.push(`${s.dim(`already ${a.state}`)} ${tag(a.index)} ${entryLine(table.entries[a.index])}\n`);
   if (plan.keptAncestors.length) body.push(`${s.dim('kept as ancestors:')} ${plan.keptAncestors.map((a) => a.name).join(' ')}\n`);
   if (body.length) ctx.io.out(body.join(''));
-  for (const warning of plan.warnings) ctx.io.err(`${s.warn('warning:')} ${oneLine(warning.message)}\n`);
+  for (const warning of [...plan.warnings.map((w) => w.message), ...(written?.warnings ?? [])]) ctx.io.err(`${s.warn('warning:')} ${oneLine(warning)}\n`);
   const n = new Set([...plan.changes, ...plan.fieldChanges].map((c) => c.index)).size;
   if (plan.edits.length === 0) ctx.io.out('kernel not modified: nothing to change\n');
   else if (mode === 'dry-run') ctx.io.out(`dry run: ${n} ${n === 1 ? 'entry' : 'entries'} would change; nothing written\n`);
