@@ -54,6 +54,12 @@ describe('merge', () => {
     const m = mergeConfigs(base, [frag]);
     expect(m.text).toBe(`${base.text}\n# merged from frag\n# tune\nno options A\noptions\tA=2,C\npseudo-device vnd\nvioif* at virtio?\n`);
     expect(m.warnings).toEqual(['options A redefined by frag:2: previous 1, new 2']);
+    // every line of frag that is not in the output is named, with its line number
+    expect(m.dropped).toEqual([
+      'frag:3: options B dropped: the merged config already has it',
+      'frag:4: pseudo-device md dropped: the merged config already has it',
+      'frag:6: ld* at virtio? dropped: the merged config already has it',
+    ]);
     const [r] = lint([{ file: 'merged', text: m.text }]);
     expect(r.errors).toEqual([]);
   });
