@@ -13,6 +13,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadTable, manifest, readelfCapture } from '../support/fixtures';
 
 jest.setTimeout(300_000);
 
@@ -68,7 +69,7 @@ it('the tarball holds the built CLI, the man page, LICENSE, CHANGELOG, confs/ an
     expect(files).toContain(f);
   }
   for (const m of pkg.man) expect(files).toContain(path.normalize(m));
-  expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('node_modules/'))).toEqual([]);
+  expect(files.filter((f) => /^(test|src|node_modules|docs\/api)\//.test(f))).toEqual([]); // docs/api: generated, not shipped
 });
 
 it('npm install -g <tarball> into a prefix: kpatch runs from another directory, and man finds its page', () => {
@@ -110,4 +111,35 @@ it('npm link: the linked kpatch runs the working tree', () => {
   const bin = path.join(prefix, 'bin', 'kpatch');
   expect(fs.realpathSync(bin)).toBe(path.join(fs.realpathSync(ROOT), pkg.bin.kpatch));
   checkInstalled(bin);
+});
+
+it('a typed example (examples/disable-driver.ts) compiles with tsc --strict against the packed package, and runs', () => {
+  const proj = path.join(work, 'typed');
+  fs.mkdirSync(proj);
+  fs.writeFileSync(path.join(proj, 'package.json'), JSON.stringify({ name: 'typed-example', private: true }));
+  sh('npm', ['install', tarball, ...QUIET], { cwd: proj });
+  fs.copyFileSync(path.join(ROOT, 'examples', 'disable-driver.ts'), path.join(proj, 'disable-driver.ts'));
+  // The repository's compiler and Node types; kpatch's .d.ts files are checked too (no skipLibCheck).
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const flags = ['--strict', '--target', 'es2022', '--module', 'commonjs', '--moduleResolution', 'node10', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node', '--outDir', 'out'];
+  sh(process.execPath, [tsc, ...flags, 'disable-driver.ts'], { cwd: proj });
+
+  // Expected from the fixture's table and readelf capture: vio9p is entry 14 of microvm.json, a STAR entry;
+  // its cf_fstate byte is at cfdata's file offset + 14 x 48 + 19 (LP64 bitfield layout) and goes 2 -> 3.
+  const row = manifest.find((m) => m.file === 'netbsd-amd64')!;
+  const index = loadTable(row.table!).entries.findIndex((e) => e.driver === 'vio9p');
+  const re = readelfCapture('netbsd-amd64');
+  const sym = re.symbols.find((x) => x.name === 'cfdata')!;
+  const sec = re.sections.find((x) => x.addr <= sym.value && sym.value < x.addr + BigInt(x.size))!;
+  const stateOffset = sec.off + Number(sym.value - sec.addr) + index * 48 + 19;
+  const out = path.join(proj, 'netbsd.novio9p');
+  const r = spawnSync(process.execPath, [path.join(proj, 'out', 'disable-driver.js'), FIXTURE, 'vio9p', out], { encoding: 'utf8', cwd: proj });
+  expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({
+    status: 0,
+    stderr: '',
+    stdout: `entry ${index} vio9p* state enabled\nedit 0x${stateOffset.toString(16)}: 2 -> 3\nwrote ${out}: 1 byte(s) changed\n`,
+  });
+  const before = fs.readFileSync(FIXTURE);
+  const after = fs.readFileSync(out);
+  expect([...after.keys()].filter((i) => after[i] !== before[i])).toEqual([stateOffset]);
 });
