@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { diffConfigTexts } from '../../config/diff';
-import { extractConfig } from '../../config/extract';
+import { extractConfig } from '../../netbsd/embedded-config';
 import { ARCHES, FEATURES, generateConfig, type Arch } from '../../config/generate';
 import { lint, type LintResult } from '../../config/lint';
 import { mergeConfigs } from '../../config/merge';
