@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { EditError, KpatchError } from '../errors';
 import { type ByteSource, readInto } from '../bytes/source';
-import { applyEdits, checkBefore, verifyChunk } from '../patch/apply';
+import { checkBefore, verifyChunk } from '../patch/apply';
 import type { Edit } from '../patch/plan';
 import { otherLinks, removeQuietly, removeStaleTemporaries, replaceable, settleOwnership, syncDir, temporaryFor, withSignalsHeld, writeFully } from './atomic';
 import { copyOpenFile } from './copy-file';
