@@ -40,7 +40,7 @@ export function withEditOptions<Args extends unknown[], Opts extends OptionValue
   return cmd
     .requiredOption('-k, --kernel <file>', 'kernel to patch (plain or gzip)')
     .option('-o, --output <file>', 'write the patched kernel here (gzip when it ends in .gz); the input is not touched')
-    .option('--in-place', 'replace the input kernel atomically (keeps its format, mode, owner and group)')
+    .option('--in-place', 'replace the input kernel atomically (keeps its format, mode, owner, group and holes)')
     .option('-n, --dry-run', 'print the planned byte edits; write nothing')
     .option('--check', 'write nothing; exit 1 when the kernel would change, 0 when it is already as asked')
     .option('--json', 'print JSON only') as unknown as Command<Args, Opts & EditOptions>;
