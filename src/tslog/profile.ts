@@ -155,8 +155,9 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
   const tree = new StackTree();
   const kernelRoot = tree.child(0, 'kernel');
   const nthreads = trace.threads.length;
-  const current = new Int32Array(nthreads);
-  for (let t = 0; t < nthreads; t++) current[t] = t === loader ? 0 : kernelRoot;
+  const current = new Int32Array(nthreads).fill(kernelRoot);
+  // FreeBSD's loader logs as thread 0x0: its stacks grow from `loader`, not `kernel`
+  if (loader >= 0) current[loader] = tree.child(0, 'loader');
   const after = new Int32Array(count).fill(-1); // each record's thread stack after it (-1 for EVENT)
   const threadNames: (string | undefined)[] = new Array<string | undefined>(nthreads);
   const threadRecords = new Int32Array(nthreads);
