@@ -118,7 +118,7 @@ const frameLabel = (name: string, extra: string | undefined) => (extra === undef
 export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profile {
   const { file, count, kind, name, extra } = trace;
   const warnings = [...trace.warnings];
-  if (count === 0) throw new TraceError(file, undefined, 'no tslog records', 'capture it with: sysctl -n debug.tslog machdep.tsc_freq > boot.txt');
+  if (count === 0) throw new TraceError(file, undefined, 'no tslog records', 'capture it with: sysctl debug.tslog machdep.tsc_freq > boot.txt');
   const { tsc, repairs } = repairCycles(trace.tsc);
   const tthread = trace.thread;
 
@@ -149,7 +149,9 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
     end = tsc[count - 1];
   } else end = tsc[endRecord];
   const loader = trace.threads.indexOf('0x0');
-  const isBoot = (t: number) => t === mainThread || t === initThread || t === loader;
+  const bootThread = new Uint8Array(trace.threads.length);
+  for (const t of [mainThread, initThread, loader]) if (t >= 0) bootThread[t] = 1;
+  const isBoot = (t: number) => bootThread[t] === 1;
 
   // Rule 2: per-thread stacks, as (cycle count, node) points after every ENTER, EXIT and THREAD.
   const tree = new StackTree();
@@ -192,8 +194,10 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
   // The boot timeline, in cycle order: the boot threads' stacks, prefixed by the waiting stack
   // while a wait lasts, and the holders' stacks during the segments of a wait.
   const holderPoints = holderTimeline(segments, tsc, tthread, after, count);
-  const outTsc: number[] = [];
-  const outNode: number[] = [];
+  // at most one point per record and per holder point
+  const outTsc = new Float64Array(count + holderPoints.length);
+  const outNode = new Int32Array(count + holderPoints.length);
+  let points = 0;
   const eventWaits: EventWait[] = [];
   let prefix = -1;
   let lastStack = kernelRoot;
@@ -202,8 +206,9 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
   let waitThread = '';
   const grafted = new Map<number, number>();
   const emit = (at: number, node: number) => {
-    outTsc.push(at);
-    outNode.push(node);
+    outTsc[points] = at;
+    outNode[points] = node;
+    points++;
   };
   const under = (node: number) => {
     if (prefix < 0) return node;
@@ -215,6 +220,8 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
     }
     return g;
   };
+  const segmentsByStart = [...segments].sort((a, b) => a.start - b.start);
+  let seg = 0;
   let h = 0;
   for (let i = 0; i < count && tsc[i] <= end; i++) {
     while (h < holderPoints.length && holderPoints[h].tsc < tsc[i]) {
@@ -237,15 +244,16 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
     } else if (name[i] === 'UNWAIT' && prefix >= 0) {
       emit(tsc[i], prefix);
       lastStack = prefix;
-      const topic = waitTopic;
-      const holders = segments.filter((s) => s.topic === topic && s.start >= waitStart && s.start < tsc[i]).map((s) => trace.threads[s.holder]);
-      eventWaits.push({ topic, thread: waitThread, start: waitStart, end: tsc[i], holders: [...new Set(holders)] });
+      const holders = new Set<string>();
+      while (seg < segmentsByStart.length && segmentsByStart[seg].start < waitStart) seg++;
+      for (let j = seg; j < segmentsByStart.length && segmentsByStart[j].start < tsc[i]; j++) if (segmentsByStart[j].topic === waitTopic) holders.add(trace.threads[segmentsByStart[j].holder]);
+      eventWaits.push({ topic: waitTopic, thread: waitThread, start: waitStart, end: tsc[i], holders: [...holders] });
       prefix = -1;
     }
   }
-  if (outTsc.length === 0) throw new TraceError(file, undefined, 'no ENTER or EXIT record on the boot thread before the end of boot');
+  if (points === 0) throw new TraceError(file, undefined, 'no ENTER or EXIT record on the boot thread before the end of boot');
   const start = outTsc[0];
-  const timeline: Timeline = { tsc: Float64Array.from(outTsc), node: Int32Array.from(outNode), count: outTsc.length, start, end };
+  const timeline: Timeline = { tsc: outTsc.subarray(0, points), node: outNode.subarray(0, points), count: points, start, end };
   const self = selfTimes(timeline, tree);
   const spans = spansOf(timeline, tree);
 
@@ -360,10 +368,18 @@ function holderTimeline(segments: readonly Segment[], tsc: Float64Array, thread:
   }
   for (const s of segments) {
     const list = perThread.get(s.holder) ?? [];
-    let before = -1;
-    for (const i of list) {
-      if (tsc[i] < s.start) before = i;
-      else if (tsc[i] < s.end) {
+    // the holder's last point before the segment, by binary search (a boot has thousands of waits)
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tsc[list[mid]] < s.start) lo = mid + 1;
+      else hi = mid;
+    }
+    let before = lo > 0 ? list[lo - 1] : -1;
+    for (let j = lo; j < list.length; j++) {
+      const i = list[j];
+      if (tsc[i] < s.end) {
         if (before >= 0) {
           points.push({ tsc: s.start + 1, node: after[before] });
           before = -1;
@@ -388,41 +404,54 @@ function selfTimes(tl: Timeline, tree: StackTree): Float64Array {
  * as consecutive intervals keep it, with the same callers, on their stacks.
  */
 export function spansOf(tl: Timeline, tree: StackTree): Spans {
+  // Frames are recorded when they open, so they come out ordered by start, callers before callees,
+  // with no sort; a frame's end is filled in when it closes.
   const node: number[] = [];
   const start: number[] = [];
   const end: number[] = [];
-  let open: number[] = [];
-  let openedAt: number[] = [];
-  const close = (from: number, at: number) => {
-    for (let d = open.length - 1; d >= from; d--) {
-      if (at > openedAt[d]) {
-        node.push(open[d]);
-        start.push(openedAt[d]);
-        end.push(at);
-      }
-    }
-    open = open.slice(0, from);
-    openedAt = openedAt.slice(0, from);
+  const open: number[] = []; // open[d]: the frame at depth d + 1 of the current stack
+  const slot: number[] = []; // its index in node/start/end
+  const close = (keep: number, at: number) => {
+    for (let d = open.length - 1; d >= keep; d--) end[slot[d]] = at;
+    open.length = keep;
+    slot.length = keep;
   };
+  const fresh: number[] = [];
   for (let i = 0; i < tl.count; i++) {
-    const path = tree.path(tl.node[i]);
-    let same = 0;
-    while (same < path.length && same < open.length && path[same] === open[same]) same++;
-    if (same < open.length) close(same, tl.tsc[i]);
-    for (let d = same; d < path.length; d++) {
-      open.push(path[d]);
-      openedAt.push(tl.tsc[i]);
+    // climb from the new stack's top to the deepest frame it shares with the open one
+    let n = tl.node[i];
+    fresh.length = 0;
+    while (tree.depth[n] > open.length) {
+      fresh.push(n);
+      n = tree.parent[n];
+    }
+    while (n > 0 && open[tree.depth[n] - 1] !== n) {
+      fresh.push(n);
+      n = tree.parent[n];
+    }
+    const keep = tree.depth[n];
+    if (keep < open.length) close(keep, tl.tsc[i]);
+    for (let k = fresh.length - 1; k >= 0; k--) {
+      open.push(fresh[k]);
+      slot.push(node.length);
+      node.push(fresh[k]);
+      start.push(tl.tsc[i]);
+      end.push(tl.tsc[i]);
     }
   }
   close(0, tl.end);
-  // outer frames first, then by start: the order a reader (and the SVG) expects
-  const order = node.map((_, i) => i).sort((a, b) => start[a] - start[b] || tree.depth[node[a]] - tree.depth[node[b]]);
-  return {
-    node: Int32Array.from(order, (i) => node[i]),
-    start: Float64Array.from(order, (i) => start[i]),
-    end: Float64Array.from(order, (i) => end[i]),
-    count: order.length,
-  };
+  // frames that lasted no cycle (opened and closed at the same count) are not drawn
+  let kept = 0;
+  for (let i = 0; i < node.length; i++) if (end[i] > start[i]) kept++;
+  const out = { node: new Int32Array(kept), start: new Float64Array(kept), end: new Float64Array(kept), count: kept };
+  for (let i = 0, k = 0; i < node.length; i++) {
+    if (end[i] <= start[i]) continue;
+    out.node[k] = node[i];
+    out.start[k] = start[i];
+    out.end[k] = end[i];
+    k++;
+  }
+  return out;
 }
 
 /**

@@ -26,22 +26,31 @@ export class StackTree {
   readonly family: FrameFamily[] = ['other'];
   /** Whether the frame or one of its callers is a wait. */
   readonly inWait: boolean[] = [false];
-  private readonly index = new Map<string, number>();
+  /** Every label seen, numbered; then, per label number, its nodes by parent (small integer keys: no string is built per lookup). */
+  private readonly labelIds = new Map<string, number>();
+  private readonly byLabel: Map<number, number>[] = [];
+  private readonly families = new Map<string, FrameFamily>();
 
   /** The node for `parent`'s stack with `label` called on top (made on first use). */
   child(parent: number, label: string, func: string = label): number {
-    const key = `${parent}\u0000${label}`;
-    let id = this.index.get(key);
+    let labelId = this.labelIds.get(label);
+    if (labelId === undefined) {
+      this.labelIds.set(label, (labelId = this.labelIds.size));
+      this.byLabel.push(new Map<number, number>());
+    }
+    const nodes = this.byLabel[labelId];
+    let id = nodes.get(parent);
     if (id === undefined) {
       id = this.parent.length;
       this.parent.push(parent);
       this.label.push(label);
       this.func.push(func);
       this.depth.push(this.depth[parent] + 1);
-      const family = familyOf(func);
+      let family = this.families.get(func);
+      if (family === undefined) this.families.set(func, (family = familyOf(func)));
       this.family.push(family);
       this.inWait.push(family === 'wait' || this.inWait[parent]);
-      this.index.set(key, id);
+      nodes.set(parent, id);
     }
     return id;
   }

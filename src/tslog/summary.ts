@@ -138,7 +138,14 @@ export function foldedStacks(p: Profile): FoldedStack[] {
   const acc = new Map<number, number>();
   foldTimeline(p.timeline, p.tree, acc);
   if (p.userland) foldTimeline(p.userland.timeline, p.tree, acc);
-  return [...acc].map(([node, cycles]) => ({ stack: p.tree.labels(node).map(foldedFrame).join(';'), cycles }));
+  // a stack's text is its caller's plus one frame: nodes are made after their parents, so one pass in id order does
+  const text: string[] = new Array<string>(p.tree.size);
+  text[0] = '';
+  for (let n = 1; n < p.tree.size; n++) {
+    const parent = p.tree.parent[n];
+    text[n] = parent === 0 ? foldedFrame(p.tree.label[n]) : `${text[parent]};${foldedFrame(p.tree.label[n])}`;
+  }
+  return [...acc].map(([node, cycles]) => ({ stack: text[node], cycles }));
 }
 
 /** The text of folded stacks, one `stack count` line each. */

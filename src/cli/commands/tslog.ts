@@ -68,10 +68,11 @@ interface ProfileFlags {
   partial?: boolean;
 }
 
-async function loadProfile(ctx: Context, file: string | undefined, opts: ProfileFlags): Promise<Profile> {
+/** Reads and profiles a trace; its warnings go to stderr, except with --json, whose output carries them. */
+async function loadProfile(ctx: Context, file: string | undefined, opts: ProfileFlags & { json?: boolean }): Promise<Profile> {
   const { name, text } = await readTrace(ctx, file);
   const p = profileTrace(parseTrace(text, name), { tscFreq: opts.tscFreq, partial: opts.partial });
-  printWarnings(ctx.io, p.warnings);
+  if (!opts.json) printWarnings(ctx.io, p.warnings);
   return p;
 }
 
@@ -127,14 +128,17 @@ export function diffText(d: ProfileDiff, top: number): string {
     return s.startsWith('-') || /^[0.,]+$/.test(s) ? s : `+${s}`;
   };
   const out = [`kernel boot: ${v(d.before)} ${d.unit} -> ${v(d.after)} ${d.unit} (${signed({ cycles: d.after.cycles - d.before.cycles, ms: d.unit === 'ms' ? d.after.ms! - d.before.ms! : undefined })} ${d.unit})`];
-  const shown = d.functions.slice(0, top);
+  // a change that rounds to 0.00 ms is noise of a few cycles: counted, not listed
+  const visible = d.unit === 'ms' ? d.functions.filter((f) => Math.abs(f.diff.ms!) >= 0.005) : d.functions;
+  const shown = visible.slice(0, top);
   if (shown.length === 0) out.push('no function changed its self time');
   else {
     const rows = shown.map((f) => [v(f.before), v(f.after), signed(f.diff), f.function]);
     const w = [0, 1, 2].map((i) => Math.max(['before', 'after', 'diff'][i].length, ...rows.map((r) => r[i].length)));
     out.push(`  ${'before'.padStart(w[0])}  ${'after'.padStart(w[1])}  ${'diff'.padStart(w[2])}  function (${d.unit} of self time)`);
     for (const r of rows) out.push(`  ${r[0].padStart(w[0])}  ${r[1].padStart(w[1])}  ${r[2].padStart(w[2])}  ${r[3]}`);
-    if (d.functions.length > shown.length) out.push(`... and ${d.functions.length - shown.length} more (--top ${d.functions.length} shows them)`);
+    if (visible.length > shown.length) out.push(`... and ${visible.length - shown.length} more (--top ${visible.length} shows them)`);
+    if (d.functions.length > visible.length) out.push(`${d.functions.length - visible.length} more changed by less than 0.01 ms (--json lists them)`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -156,7 +160,7 @@ function registerDiff(tslog: Command<[string | undefined]>, ctx: Context): void 
         const b = await loadProfile(ctx, after, opts);
         const d = diffProfiles(a, b);
         if (!d) throw new KpatchError('USAGE', `${a.tscFreq ? after : before} has no TSC frequency and ${a.tscFreq ? before : after} has one: cycles of two machines do not compare`, 'give --tsc-freq, or capture machdep.tsc_freq with both');
-        ctx.io.out(opts.json ? plainJson(d) : diffText(d, opts.top));
+        ctx.io.out(opts.json ? plainJson({ ...d, warnings: [...a.warnings, ...b.warnings] }) : diffText(d, opts.top));
         return d.functions.length === 0 ? 0 : 1;
       }),
     );
@@ -179,12 +183,12 @@ export function registerTslog(program: Command, ctx: Context): void {
     .addHelpText(
       'after',
       `
-Input: sysctl -n debug.tslog (NetBSD or FreeBSD), optionally followed by debug.tslog_user, a
+Input: sysctl debug.tslog, with or without -n (NetBSD or FreeBSD), optionally followed by debug.tslog_user, a
 machdep.tsc_freq=HZ line, Firecracker's "Guest-boot-time = N us" and NetBSD's "kernel boot time: NNms".
 Exit status: 0 done, 2 bad input (file:line and what was expected) or a truncated trace.
 
 Examples:
-  sysctl -n debug.tslog machdep.tsc_freq > boot.txt   on the guest: one capture, with the frequency
+  sysctl debug.tslog machdep.tsc_freq > boot.txt      on the guest: one capture, with the frequency
   kpatch tslog boot.txt                               where the milliseconds went
   kpatch tslog boot.txt --svg boot.svg                flame chart, opens in any browser, offline
   kpatch tslog boot.txt.gz --folded | flamegraph.pl > boot-graph.svg
