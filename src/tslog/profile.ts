@@ -147,7 +147,10 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
     warnings.push(`partial profile: ${why}; it ends at the last record`);
     complete = false;
     end = tsc[count - 1];
-  } else end = tsc[endRecord];
+  } else {
+    end = tsc[endRecord];
+    if (full) warnings.push(`the buffer is full (${count} records): later records were dropped, but the boot is complete (EXIT start_init is in it)`);
+  }
   const loader = trace.threads.indexOf('0x0');
   const bootThread = new Uint8Array(trace.threads.length);
   for (const t of [mainThread, initThread, loader]) if (t >= 0) bootThread[t] = 1;

@@ -110,7 +110,7 @@ const KIND_WORDS: readonly (readonly [string, RecordKind])[] = [
   ['EVENT', TS_EVENT],
 ];
 
-/** Parses a capture. `file` names it in messages (`-` for standard input). */
+/** Parses a capture. `file` names it in messages (the CLI says `(standard input)` for a pipe). */
 export function parseTrace(text: string, file: string): Trace {
   const endsCut = text.length > 0 && !text.endsWith('\n');
   // at most one record a line

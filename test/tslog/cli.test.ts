@@ -50,7 +50,7 @@ describe('the summary', () => {
     const piped = spawnSync(process.execPath, [CLI, 'tslog'], { input: zlib.gzipSync(want.text), encoding: 'utf8' });
     expect(piped.status).toBe(0);
     expect(piped.stdout.split('\n').slice(1)).toEqual(plain.out.split('\n').slice(1));
-    expect(piped.stdout.split('\n')[0]).toMatch(/^-: NetBSD tslog/);
+    expect(piped.stdout.split('\n')[0]).toMatch(/^\(standard input\): NetBSD tslog/);
   });
 
   it('reports cycles when no frequency is known, and takes --tsc-freq', async () => {

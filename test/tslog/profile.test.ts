@@ -99,6 +99,13 @@ describe('a trace cut short', () => {
     const line = (i: number) => `0x1 ${1000 + i} ${i === 0 ? 'ENTER main' : i % 2 ? 'ENTER f' : 'EXIT f'}`;
     const text = `${Array.from({ length: 262144 }, (_, i) => line(i)).join('\n')}\n`;
     expect(() => profileOf(text)).toThrow(/truncated trace: the buffer is full \(262144 records, TSLOGSIZE is 262144\)/);
+    // the same buffer ending in start_init: complete, and the warning says the rest was dropped
+    const lines = text.trimEnd().split('\n');
+    lines[262142] = '0x1 999999 ENTER start_init';
+    lines[262143] = '0x1 1000000 EXIT start_init';
+    const p = profileOf(`${lines.join('\n')}\n`);
+    expect(p.complete).toBe(true);
+    expect(p.warnings).toContain('the buffer is full (262144 records): later records were dropped, but the boot is complete (EXIT start_init is in it)');
   });
 });
 

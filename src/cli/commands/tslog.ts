@@ -50,8 +50,8 @@ async function readStdin(ctx: Context): Promise<Buffer> {
 
 /** Reads a trace file (or standard input for `-` or none) as text, inflating gzip. */
 async function readTrace(ctx: Context, file: string | undefined): Promise<{ name: string; text: string }> {
-  const name = file === undefined || file === '-' ? '-' : file;
-  let bytes = name === '-' ? await readStdin(ctx) : readRegularFile(name, MAX_TRACE);
+  const name = file === undefined || file === '-' ? '(standard input)' : file;
+  let bytes = file === undefined || file === '-' ? await readStdin(ctx) : readRegularFile(name, MAX_TRACE);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = (require('node:zlib') as typeof Zlib).gunzipSync(bytes, { maxOutputLength: MAX_TRACE });
