@@ -103,7 +103,7 @@ function splitRecord(s: string): (string | undefined)[] | undefined {
   return out[3] === undefined ? undefined : out;
 }
 
-/** The kinds by the first two letters of their word, for the fast path (EN, EX, TH, EV). */
+/** The kinds the fast path reads (THREAD, whose name runs to the end of the line, takes the general path). */
 const KIND_WORDS: readonly (readonly [string, RecordKind])[] = [
   ['ENTER', TS_ENTER],
   ['EXIT', TS_EXIT],
