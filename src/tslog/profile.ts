@@ -361,13 +361,11 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
 function holderTimeline(segments: readonly Segment[], tsc: Float64Array, thread: Int32Array, after: Int32Array, count: number): { tsc: number; node: number }[] {
   if (segments.length === 0) return [];
   const points: { tsc: number; node: number }[] = [];
-  const perThread = new Map<number, number[]>();
+  // the stack points of the threads that hold something, and only theirs
+  const perThread = new Map<number, number[]>(segments.map((s) => [s.holder, []]));
   for (let i = 0; i < count; i++) {
     if (after[i] < 0) continue;
-    const t = thread[i];
-    let list = perThread.get(t);
-    if (!list) perThread.set(t, (list = []));
-    list.push(i);
+    perThread.get(thread[i])?.push(i);
   }
   for (const s of segments) {
     const list = perThread.get(s.holder) ?? [];
