@@ -76,6 +76,17 @@ describe('--json, --folded, --svg', () => {
     expect(new Map(j.stacks.map((s) => [s.stack, s.cycles]))).toEqual(want.folded);
   });
 
+  it('--json carries the warnings, and stderr stays empty', async () => {
+    const repaired = path.join(dir, 'repaired.txt');
+    const w = generateTrace(SCENARIOS[3][1]);
+    fs.writeFileSync(repaired, w.text);
+    const r = await runCli(['tslog', repaired, '--json']);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect((JSON.parse(r.out) as { warnings: string[] }).warnings).toEqual([`${w.repairs} cycle counts went backwards or repeated; repaired as tslog.sh does (each moved to 1 cycle after the record before it)`]);
+    const text = await runCli(['tslog', repaired]);
+    expect(text.err).toBe(`warning: ${w.repairs} cycle counts went backwards or repeated; repaired as tslog.sh does (each moved to 1 cycle after the record before it)\n`);
+  });
+
   it('--folded prints stack and cycles lines', async () => {
     const r = await runCli(['tslog', trace, '--folded']);
     expect(new Set(r.out.trimEnd().split('\n'))).toEqual(new Set([...want.folded].map(([s, n]) => `${s} ${n}`)));
