@@ -129,3 +129,42 @@ describe('diffProfiles', () => {
     expect(diffProfiles(profileOf(a.text), profileOf(b.text))).toBeUndefined();
   });
 });
+
+describe('a wait with two holders, worked by hand from rule 4', () => {
+  // A holds t from 5 to 20, B from 15 to 40; main waits from 10 to 41. Walking back from the UNWAIT:
+  // B (released last) gets [15, 40), its HOLD moves the wait's end to 15, and the WAIT gives [10, 15)
+  // to A, still holding. Each holder's stack shows one cycle after its segment starts.
+  const text = [
+    '0x1 1 ENTER main',
+    '0x2 2 THREAD ta',
+    '0x3 3 THREAD tb',
+    '0x2 5 EVENT HOLD t',
+    '0x1 10 EVENT WAIT t',
+    '0x2 12 ENTER fa',
+    '0x3 15 EVENT HOLD t',
+    '0x3 18 ENTER fb',
+    '0x2 20 EVENT RELEASE t',
+    '0x3 40 EVENT RELEASE t',
+    '0x1 41 EVENT UNWAIT t',
+    '0x1 42 ENTER start_init',
+    '0x1 50 EXIT start_init',
+  ].join('\n');
+  const p = profileOf(`${text}\n`);
+
+  it('charges each part of the wait to the holder of the time', () => {
+    expect(new Map(foldedStacks(p).map((s) => [s.stack, s.cycles]))).toEqual(
+      new Map([
+        ['kernel;main', 11],
+        ['kernel;main;THREAD ta', 1],
+        ['kernel;main;THREAD ta;fa', 4],
+        ['kernel;main;THREAD tb', 2],
+        ['kernel;main;THREAD tb;fb', 23],
+        ['kernel;main;start_init', 8],
+      ]),
+    );
+  });
+
+  it('lists the wait and both holders', () => {
+    expect(p.eventWaits).toEqual([{ topic: 't', thread: '0x1', start: 10, end: 41, holders: ['0x2', '0x3'] }]);
+  });
+});
