@@ -125,6 +125,49 @@ describe('the zoom script', () => {
     expect(svg).toMatch(/<script type="text\/ecmascript"><!\[CDATA\[[^]*\]\]><\/script>/);
     expect(svg.split(']]>').length).toBe(2);
   });
+  it('zooms on a clicked frame and back, in a stand-in DOM', () => {
+    const svg = renderSvg(p, { width: 1000 });
+    const code = /<!\[CDATA\[([^]*)\]\]>/.exec(svg)![1];
+    const { frames } = framesOf(svg);
+    const data = [...svg.matchAll(/<g class="f" data-s="(\d+)" data-e="(\d+)">/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    type El = { attrs: Record<string, string>; style: Record<string, string>; textContent: string; listeners: (() => void)[]; children: Record<string, El[]> };
+    const el = (attrs: Record<string, string> = {}, textContent = '', children: Record<string, El[]> = {}): El => ({ attrs, style: {}, textContent, listeners: [], children });
+    const gs = frames.map((f, i) =>
+      el({ 'data-s': String(data[i][0]), 'data-e': String(data[i][1]) }, '', { title: [el({}, f.title)], rect: [el({ x: String(f.x), width: String(f.width) })], text: [el({}, f.label)] }),
+    );
+    const byId: Record<string, El> = { frames: el({ 'data-cycles': /data-cycles="(\d+)"/.exec(svg)![1] }, '', { g: gs }), unzoom: el(), background: el(), axis: el() };
+    const dom = (e: El) => ({
+      getAttribute: (k: string) => e.attrs[k],
+      setAttribute: (k: string, v: string) => (e.attrs[k] = v),
+      getElementsByTagName: (t: string) => (e.children[t] ?? []).map(dom),
+      addEventListener: (_: string, f: (ev: { stopPropagation(): void }) => void) => e.listeners.push(() => f.call(dom(e), { stopPropagation() {} })),
+      get style() {
+        return e.style;
+      },
+      get textContent() {
+        return e.textContent;
+      },
+      set textContent(v: string) {
+        e.textContent = v;
+      },
+    });
+    new Function('document', code)({ getElementById: (id: string) => dom(byId[id]) });
+    // click the widest frame that does not already fill the chart, and is not at its left edge: it comes to fill it
+    const target = frames
+      .map((f, i) => [f, i] as const)
+      .filter(([f]) => f.width < 0.9 * (1000 - 2 * SVG_LAYOUT.padX) && f.x > SVG_LAYOUT.padX + 1)
+      .sort((a, b) => b[0].width - a[0].width)[0][1];
+    expect(frames[target].width).toBeGreaterThan(10);
+    gs[target].listeners[0]();
+    expect(Number(gs[target].children.rect[0].attrs.x)).toBeCloseTo(SVG_LAYOUT.padX, 2);
+    expect(Number(gs[target].children.rect[0].attrs.width)).toBeCloseTo(1000 - 2 * SVG_LAYOUT.padX, 2);
+    const [s0, e0] = data[target];
+    gs.forEach((g, i) => expect(g.style.display === 'none').toBe(data[i][1] <= s0 || data[i][0] >= e0 || ((Math.min(data[i][1], e0) - Math.max(data[i][0], s0)) * (1000 - 2 * SVG_LAYOUT.padX)) / (e0 - s0) < 0.1));
+    // and back
+    byId.unzoom.listeners[0]();
+    gs.forEach((g, i) => expect(Number(g.children.rect[0].attrs.width)).toBeCloseTo(frames[i].width, 1));
+  });
+
   it('is left out on request', () => {
     expect(renderSvg(p, { zoom: false })).not.toMatch(/<script/);
   });
