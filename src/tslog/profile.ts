@@ -122,19 +122,22 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
   const { tsc, repairs } = repairCycles(trace.tsc);
   const tthread = trace.thread;
 
-  // Rule 3: the boot threads and the end of the kernel's boot.
-  let os: TraceOs | undefined;
-  let mainThread = -1;
+  // Rule 3: the boot threads and the end of the kernel's boot. mi_startup wins over main: FreeBSD's
+  // loader (thread 0x0) may log its own main, which is never the kernel's.
+  const loader = trace.threads.indexOf('0x0');
+  let miStartup = -1;
+  let netbsdMain = -1;
   let initThread = -1;
   let endRecord = -1;
   for (let i = 0; i < count; i++) {
     if (kind[i] === TS_ENTER) {
-      if (mainThread < 0 && (name[i] === 'main' || name[i] === 'mi_startup')) {
-        os = name[i] === 'main' ? 'netbsd' : 'freebsd';
-        mainThread = tthread[i];
-      } else if (initThread < 0 && name[i] === 'start_init') initThread = tthread[i];
+      if (miStartup < 0 && name[i] === 'mi_startup') miStartup = tthread[i];
+      else if (netbsdMain < 0 && name[i] === 'main' && tthread[i] !== loader) netbsdMain = tthread[i];
+      else if (initThread < 0 && name[i] === 'start_init') initThread = tthread[i];
     } else if (kind[i] === TS_EXIT && name[i] === 'start_init') endRecord = i;
   }
+  const os: TraceOs | undefined = miStartup >= 0 ? 'freebsd' : netbsdMain >= 0 ? 'netbsd' : undefined;
+  const mainThread = miStartup >= 0 ? miStartup : netbsdMain;
   if (os === undefined) throw new TraceError(file, undefined, 'no ENTER main (NetBSD) or ENTER mi_startup (FreeBSD) record: not a boot trace, or its start was lost');
   const full = count >= TSLOGSIZE;
   let complete = true;
@@ -151,7 +154,6 @@ export function profileTrace(trace: Trace, options: ProfileOptions = {}): Profil
     end = tsc[endRecord];
     if (full) warnings.push(`the buffer is full (${count} records): later records were dropped, but the boot is complete (EXIT start_init is in it)`);
   }
-  const loader = trace.threads.indexOf('0x0');
   const bootThread = new Uint8Array(trace.threads.length);
   for (const t of [mainThread, initThread, loader]) if (t >= 0) bootThread[t] = 1;
   const isBoot = (t: number) => bootThread[t] === 1;

@@ -108,10 +108,11 @@ const backwards: Action[] = [
 
 /** FreeBSD: loader records first (thread 0x0), mi_startup, SYSINITs with TSENTER2 arguments, init on its own thread. */
 const freebsd: Action[] = [
-  loader.enter('main'.replace('main', 'loader_main')),
+  // the loader's own main: not the kernel's (mi_startup tells FreeBSD)
+  loader.enter('main'),
   spend(5000),
   ...loader.call('load_kernel', 3000),
-  loader.exit('loader_main'),
+  loader.exit('main'),
   spend(100),
   main.enter('hammer_time'),
   spend(400),
