@@ -18,19 +18,21 @@ const os = require('node:os');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const { ensureKernels } = require('./gen-kernels');
+const { ensureTslog, RECORDS: TSLOG_RECORDS } = require('./gen-tslog');
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
 const WORK = path.join(__dirname, 'out', 'work');
 
 function parseArgs(argv) {
-	const o = { runs: 7, arch: ['amd64', 'i386'], markdown: false, json: null };
+	const o = { runs: 7, arch: ['amd64', 'i386'], markdown: false, json: null, only: null };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		if (a === '--runs') o.runs = Math.max(5, Number(argv[++i]));
 		else if (a === '--arch') o.arch = argv[++i].split(',');
 		else if (a === '--markdown') o.markdown = true;
 		else if (a === '--json') o.json = argv[++i];
+		else if (a === '--only') o.only = argv[++i];
 		else throw new Error(`bench: unknown argument ${a}`);
 	}
 	return o;
@@ -199,12 +201,83 @@ function fmtTable(a, md) {
 	return [row(head), row(w.map((n) => '-'.repeat(n))), ...lines.map(row)].join('\n');
 }
 
+/**
+ * kpatch tslog on a full buffer (262,144 records, bench/gen-tslog.js): the summary, --json and --svg,
+ * against node -e 0, round-robin like the kernel rows. Besides wall time it records CPU time
+ * (user + sys, GNU time), which a busy machine inflates far less than wall time.
+ */
+function benchTslog(opts) {
+	const trace = ensureTslog(path.join(__dirname, 'out', 'tslog'));
+	const node = process.execPath;
+	const svg = path.join(WORK, 'tslog.svg');
+	const rows = [
+		{ id: 'node', label: 'node -e 0', argv: [node, '-e', '0'] },
+		{ id: 'summary', label: 'kpatch tslog <full buffer>', argv: [node, CLI, 'tslog', trace] },
+		{ id: 'json', label: 'kpatch tslog <full buffer> --json', argv: [node, CLI, 'tslog', trace, '--json'] },
+		{ id: 'svg', label: 'kpatch tslog <full buffer> --svg F', argv: [node, CLI, 'tslog', trace, '--svg', svg] },
+	];
+	const samples = new Map(rows.map((r) => [r.id, { ms: [], cpu: [], rss: [] }]));
+	for (let round = 0; round <= opts.runs; round++) {
+		for (const r of rows) {
+			const m = measureCpu(r.argv);
+			if (round === 0) continue;
+			const x = samples.get(r.id);
+			x.ms.push(m.ms);
+			if (m.cpu !== null) x.cpu.push(m.cpu);
+			if (m.rss !== null) x.rss.push(m.rss);
+		}
+		process.stderr.write('.');
+	}
+	process.stderr.write('\n');
+	fs.rmSync(svg, { force: true });
+	return {
+		file: path.basename(trace),
+		records: TSLOG_RECORDS,
+		size: fs.statSync(trace).size,
+		rows: rows.map((r) => {
+			const x = samples.get(r.id);
+			return { id: r.id, label: r.label, medianMs: median(x.ms), minMs: Math.min(...x.ms), maxMs: Math.max(...x.ms), medianCpuMs: x.cpu.length ? median(x.cpu) : null, peakRssKb: x.rss.length ? Math.max(...x.rss) : null, runs: x.ms.length };
+		}),
+	};
+}
+
+/** Like measure(), plus CPU time (user + sys, ms) from GNU time. */
+function measureCpu(argv) {
+	const out = path.join(WORK, '.cpu');
+	const cmd = TIME ? [TIME, '-f', '%M %U %S', '-o', out, ...argv] : argv;
+	const t0 = process.hrtime.bigint();
+	const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+	const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+	if (r.status !== 0) throw new Error(`bench: ${argv.join(' ')} exited ${r.status}: ${String(r.stderr).slice(0, 500)}`);
+	if (!TIME) return { ms, cpu: null, rss: null };
+	const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+	const [rss, user, sys] = lines[lines.length - 1].split(' ').map(Number);
+	return { ms, cpu: (user + sys) * 1000, rss };
+}
+
+function fmtTslog(t, md) {
+	const head = ['command', 'median ms', 'min ms', 'max ms', 'median CPU ms', 'peak RSS MB'];
+	const lines = t.rows.map((r) => [r.label, r.medianMs.toFixed(0), r.minMs.toFixed(0), r.maxMs.toFixed(0), r.medianCpuMs === null ? 'n/a' : r.medianCpuMs.toFixed(0), r.peakRssKb === null ? 'n/a' : (r.peakRssKb / 1024).toFixed(0)]);
+	if (md) return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...lines.map((l) => `| ${l.map((c, i) => (i === 0 ? `\`${c}\`` : c)).join(' | ')} |`)].join('\n');
+	const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+	const row = (l) => l.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+	return [row(head), row(w.map((n) => '-'.repeat(n))), ...lines.map(row)].join('\n');
+}
+
+/** The issue's target: a full buffer summarised in well under a second (whole process, node start-up included). */
+function tslogTargets(t) {
+	const m = Object.fromEntries(t.rows.map((r) => [r.id, r]));
+	const out = [{ name: 'tslog summary of a full buffer < 1000 ms (wall)', have: m.summary.medianMs, limit: 1000, unit: 'ms' }];
+	if (m.summary.medianCpuMs !== null) out.push({ name: 'tslog summary of a full buffer < 1000 ms (CPU)', have: m.summary.medianCpuMs, limit: 1000, unit: 'ms' });
+	return out.map((x) => ({ ...x, met: x.have <= x.limit }));
+}
+
 function main() {
 	const opts = parseArgs(process.argv.slice(2));
 	if (!fs.existsSync(CLI)) throw new Error('bench: dist/cli/main.js missing; run npm run build first');
 	const tools = { readelf: which('readelf'), gdb: which('gdb') };
 	fs.mkdirSync(WORK, { recursive: true });
-	const meta = ensureKernels();
+	const meta = opts.only === 'tslog' ? { kernels: [] } : ensureKernels();
 	const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`, gnuTime: Boolean(TIME) };
 	const results = [];
 	for (const k of meta.kernels.filter((x) => opts.arch.includes(x.arch))) {
@@ -224,8 +297,13 @@ function main() {
 			out.push(`${opts.markdown ? '- ' : ''}${t.met === null ? 'SKIP' : t.met ? 'met ' : 'MISS'}  ${t.name}: ${have} ${t.unit}${t.limit === null ? '' : ` (limit ${t.limit.toFixed(t.unit === 'MB' ? 0 : 2)} ${t.unit})`}${t.note ? `; ${t.note}` : ''}`);
 		}
 	}
+	process.stderr.write(`bench: kpatch tslog, a full buffer of ${TSLOG_RECORDS} records, ${opts.runs} runs + 1 warm-up `);
+	const tslog = benchTslog(opts);
+	out.push('', `tslog: ${tslog.file}, ${(tslog.size / 1048576).toFixed(1)} MB, ${tslog.records} records; medians of ${tslog.rows[0].runs} runs`, '');
+	out.push(fmtTslog(tslog, opts.markdown), '');
+	for (const t of tslogTargets(tslog)) out.push(`${opts.markdown ? '- ' : ''}${t.met ? 'met ' : 'MISS'}  ${t.name}: ${t.have.toFixed(0)} ${t.unit} (limit ${t.limit} ${t.unit})`);
 	process.stdout.write(`${out.join('\n')}\n`);
-	if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ machine, results: results.map((a) => ({ ...a, targets: targets(a) })) }, null, 2));
+	if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ machine, results: results.map((a) => ({ ...a, targets: targets(a) })), tslog: { ...tslog, targets: tslogTargets(tslog) } }, null, 2));
 }
 
 if (require.main === module) {

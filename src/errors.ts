@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'VERIFY_FAILED' // the written file is not what was planned
   | 'PATCH_FILE' // a .kpatch file has a bad line or a failing guard
   | 'CONFIG_SYNTAX' // a config(5) file does not parse
+  | 'TRACE_FORMAT' // a tslog(4) trace has a bad line or is truncated
   | 'USAGE' // the command line is wrong
   | 'IO' // a file cannot be read or written
   | 'NOT_FOUND'; // a negative answer: what was asked for is not in the file (no PVH note, no embedded config)

@@ -66,3 +66,4 @@ export { EditSession, type EditorIo } from './edit/session';
 export { openKernelFile, readRegularFile, type KernelFile } from './node/read-kernel';
 export { writePatched, outputPath, type WriteResult, type WriteOptions } from './node/write-kernel';
 export { writeFileAtomically, removeStaleTemporaries } from './node/atomic';
+export * as tslog from './tslog';

@@ -31,6 +31,7 @@ const COMMANDS: readonly (readonly [names: readonly string[], load: () => Regist
   [['apply'], () => (require('./commands/apply') as typeof import('./commands/apply')).registerApply],
   [['check'], () => (require('./commands/check') as typeof import('./commands/check')).registerCheck],
   [['config'], () => (require('./commands/config') as typeof import('./commands/config')).registerConfig],
+  [['tslog'], () => (require('./commands/tslog') as typeof import('./commands/tslog')).registerTslog],
 ];
 
 /** Builds the program with the commands `argv` needs (all of them when it names none). */
