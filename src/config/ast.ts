@@ -18,6 +18,26 @@ export interface OptionItem {
   readonly spelling?: string;
   readonly op?: '=' | '+=' | ':=';
   readonly value?: string;
+  /** defparam/defopt/defflag: the value `:=` gives for lint kernels (gram.y defopt: `WORD '=' value COLONEQ value`). */
+  readonly lintValue?: string;
+  /** A files.* conditional make option (gram.y condmkoption: `condexpr mkvarname PLUSEQ value`). */
+  readonly cond?: Condition;
+}
+
+/** gram.y condexpr: attribute names joined by `|`, `&`, `!` and parentheses (file, object, makeoptions lines). */
+export type Condition =
+  | { readonly op: 'atom'; readonly name: string }
+  | { readonly op: 'not'; readonly of: Condition }
+  | { readonly op: 'and' | 'or'; readonly left: Condition; readonly right: Condition };
+
+/** A locator declared by `define`/`device` in `{ ... }` (gram.y locdef): `[irq = -1]`, `port`, `cs[2] = {1, 2}`. */
+export interface LocatorDef {
+  readonly name: string;
+  /** `[name = default]`: the locator may be left out of an attachment line. */
+  readonly optional: boolean;
+  readonly default?: string;
+  /** `name[N]`: an array locator taking N values. */
+  readonly size?: number;
 }
 
 /** A device locator on an attachment line: `port 0x3f8`, `dev ?`, `irq 4`. */
@@ -38,7 +58,8 @@ export type StatementKind =
   | 'makeoptions' | 'file-system' | 'pseudo-device' | 'select' | 'config' | 'pseudo-root' | 'instance'
   | 'no-device-at' | 'device' | 'attach' | 'define' | 'defpseudo' | 'defpseudodev' | 'deffs' | 'defflag'
   | 'defparam' | 'defopt' | 'obsolete' | 'file' | 'object' | 'device-major' | 'devclass' | 'prefix'
-  | 'buildprefix' | 'version' | 'ifdef' | 'ifndef' | 'elifdef' | 'elifndef' | 'else' | 'endif';
+  | 'buildprefix' | 'version' | 'ifdef' | 'ifndef' | 'elifdef' | 'elifndef' | 'else' | 'endif' | 'major' | 'mkflagvar' | 'ioconf'
+  | 'source' | 'build';
 
 /** One logical statement (continuation lines included). */
 export interface Statement extends Position {
@@ -64,6 +85,12 @@ export interface Statement extends Position {
   readonly attrs?: readonly string[];
   /** device/define: an interface attribute (`{...}` locator block present). */
   readonly iface?: boolean;
+  /** device/define: the locators of its `{...}` block, in order. */
+  readonly locatorDefs?: readonly LocatorDef[];
+  /** file/object/device-major: the condition after the path (gram.y fopts); absent means always. */
+  readonly cond?: Condition;
+  /** include/cinclude/package: a missing file is not an error (cinclude, and `-include`). */
+  readonly optional?: boolean;
   /** attach: `with NAME`. */
   readonly with?: string;
   /** machine: `machine amd64 x86 xen` → ['amd64', 'x86', 'xen']; maxusers: the numbers as text. */
@@ -84,7 +111,15 @@ export interface Blank {
   readonly raw: string;
 }
 
-export type Node = Statement | Comment | Blank;
+/** A line config(1) cannot parse: kept with its text and the reason, so reading goes on at the next statement. */
+export interface Invalid {
+  readonly type: 'invalid';
+  readonly line: number;
+  readonly raw: string;
+  readonly error: Position & { readonly message: string };
+}
+
+export type Node = Statement | Comment | Blank | Invalid;
 
 /** A parsed file: its nodes in order, and whether the text ended with a newline. */
 export interface ConfigFile {

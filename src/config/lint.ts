@@ -3,11 +3,11 @@
  * alarms. A check that needs information we do not have (an include not read, a files.* missing from the tree) is
  * skipped and listed in `notes` instead of guessed.
  */
-import type { ConfigFile, Statement, StatementKind } from './ast';
-import { loadDefinitions, type Definitions } from './defs';
-import { ConfigError } from './errors';
-import { evaluate, instanceName, type ConfigModel } from './model';
-import { parseConfig } from './parser';
+import type { Position, StatementKind } from './ast';
+import { addDefinition, copyDefinitions, createDefinitionCache, isDefinedIn, loadDefinitions, type DefinitionCache, type Definitions } from './defs';
+import { createEvaluator, instanceName, type ConfigModel } from './model';
+import { formatDeviceRef } from './print';
+import { parseNodes } from './parser';
 import { walkConfig, type Issue, type SourceTree } from './resolve';
 
 /** One finding; `file` is set when it lies in an included file rather than the linted one. */
@@ -38,19 +38,31 @@ export interface LintInput {
 export interface LintOptions {
   /** A NetBSD `src/sys` tree: resolves includes and loads the machine's files.* definitions. */
   readonly sys?: SourceTree;
+  /** Shares parsed definition files and loaded machine definitions across calls (lint() shares one across its inputs). */
+  readonly cache?: DefinitionCache;
 }
 
 const DEFINITION_KINDS: ReadonlySet<StatementKind> = new Set([
   'device', 'attach', 'define', 'defpseudo', 'defpseudodev', 'deffs', 'defflag', 'defparam', 'defopt', 'obsolete',
-  'file', 'object', 'device-major', 'devclass', 'prefix', 'buildprefix', 'version', 'maxpartitions',
+  'file', 'object', 'device-major', 'devclass', 'prefix', 'buildprefix', 'version', 'maxpartitions', 'major', 'mkflagvar',
 ]);
 
-/** Lints each input and returns one result per file, in order. */
+/** Lints each input and returns one result per file, in order; definitions are parsed once for all of them. */
 export function lint(inputs: readonly LintInput[], opts: LintOptions = {}): LintResult[] {
-  return inputs.map((input) => lintOne(input, opts));
+  const cache = opts.cache ?? createDefinitionCache();
+  return inputs.map((input) => lintOne(input, opts.sys, cache));
 }
 
-function lintOne(input: LintInput, opts: LintOptions): LintResult {
+/**
+ * Files that exist only in some trees, and what their absence means: NetBSD's tslog port (smolBSD) adds
+ * arch/x86/conf/files.tslog; without it a config that includes the file cannot be built from that tree, but that is
+ * the tree's age, not a mistake in the config.
+ */
+const OPTIONAL_FILES: readonly { readonly test: RegExp; readonly note: (path: string) => string }[] = [
+  { test: /(^|\/)files\.tslog$/, note: (p) => `${p} is not in this tree: it comes with NetBSD's tslog port (smolBSD's NetBSD-src); TSLOG and its files not checked` },
+];
+
+function lintOne(input: LintInput, sys: SourceTree | undefined, cache: DefinitionCache): LintResult {
   const result: LintResult = { file: input.file, errors: [], warnings: [], notes: [] };
   const add = (i: Issue) => {
     const msg: LintMessage = { line: i.line, column: i.column, message: i.message, ...(i.file !== input.file ? { file: i.file } : {}) };
@@ -58,46 +70,73 @@ function lintOne(input: LintInput, opts: LintOptions): LintResult {
     else if (i.severity === 'warning') result.warnings.push(msg);
     else result.notes.push(i.message);
   };
-  let parsed: ConfigFile;
-  try {
-    parsed = parseConfig(input.text, input.file);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    result.errors.push({ line: e.line, column: e.column, message: e.detail });
-    return result;
-  }
-  // The machine line decides the definitions, and ifdef needs them: walk once to find it, then again with them.
-  const first = walkConfig(parsed, { tree: opts.sys, treePathOfInput: input.treePath });
-  const machine = first.statements.find((r) => r.stmt.kind === 'machine')?.stmt.args;
+  // One walk: the machine line loads the definitions (as config(1)'s setmachine does), so ifdefs after it see them;
+  // statements go straight into the evaluator and are not kept.
+  const ev = createEvaluator();
+  let machine: readonly string[] | undefined;
   let defs: Definitions | undefined;
-  if (opts.sys && machine) defs = loadDefinitions(machine, opts.sys);
-  const walk = defs
-    ? walkConfig(parsed, { tree: opts.sys, treePathOfInput: input.treePath, isDefined: (n) => defs!.attributes.has(n) || defs!.devices.has(n) })
-    : first;
-  walk.issues.forEach(add);
+  let ownDefs = false; // defs is a private copy (the config defines things of its own)
+  let definitions = 0;
+  let selections = 0;
+  const walk = walkConfig(
+    { file: input.file, nodes: parseNodes(input.text, input.file) },
+    {
+      tree: sys,
+      treePathOfInput: input.treePath,
+      collect: false,
+      isDefined: (n) => (defs ? isDefinedIn(defs, n) : machine?.includes(n) === true),
+      parse: (path, text) => cache.parsed.get(path) ?? parseNodes(text, path),
+      onStatement: ({ stmt, via }) => {
+        if (via.length === 1) {
+          if (DEFINITION_KINDS.has(stmt.kind)) definitions++;
+          if (SELECTION_KINDS.has(stmt.kind)) selections++;
+        }
+        if (stmt.kind === 'machine' && !stmt.negated && machine === undefined) {
+          machine = stmt.args;
+          if (sys && machine) defs = loadDefinitions(machine, sys, cache);
+        }
+        if (defs && DEFINITION_KINDS.has(stmt.kind)) {
+          if (!ownDefs) {
+            defs = copyDefinitions(defs);
+            ownDefs = true;
+          }
+          addDefinition(defs, stmt);
+        }
+        ev.add(stmt);
+      },
+    },
+  );
+  const optional = walk.unresolved.filter((p) => OPTIONAL_FILES.some((o) => o.test.test(p)));
+  for (const i of walk.issues) {
+    const gone = /^cannot open (.*) for reading$/.exec(i.message)?.[1];
+    if (gone !== undefined && optional.includes(gone)) continue;
+    add(i);
+  }
+  for (const p of optional) result.notes.push(OPTIONAL_FILES.find((o) => o.test.test(p))!.note(p));
   for (const i of defs?.issues ?? []) add({ ...i, severity: 'warning', message: `in definitions: ${i.message}` });
-  if (isDefinitionFile(parsed)) {
+  if (definitions > 0 && selections === 0) {
     result.notes.push('definition file (files.*): only syntax and includes checked');
     return result;
   }
-  const complete = walk.unresolved.length === 0;
+  const unresolved = walk.unresolved.filter((p) => !optional.includes(p));
+  const complete = unresolved.length === 0;
   if (!complete) {
-    const why = opts.sys ? 'not found in the tree' : 'not read (no --sys)';
-    result.notes.push(`includes ${why}: ${walk.unresolved.join(', ')}; unmatched 'no' lines, orphans and a missing 'config' line not checked`);
+    const why = sys ? 'not found in the tree' : 'not read (no --sys)';
+    result.notes.push(`includes ${why}: ${unresolved.join(', ')}; unmatched 'no' lines, orphans and a missing 'config' line not checked`);
   }
-  const { model, issues } = evaluate(walk.statements, { complete });
+  const { model, issues } = ev.finish({ complete });
   issues.forEach(add);
   if (complete && model.machine && model.configs.size === 0) {
     add({ severity: 'error', file: input.file, line: 1, column: 1, message: `${input.file} has no configurations!` });
   }
   if (defs) {
-    checkAgainstDefinitions(model, walk.statements.map((r) => r.stmt), defs, complete).forEach(add);
+    checkAgainstDefinitions(model, defs, complete).forEach(add);
     if (defs.missing.length > 0) {
       result.notes.push(`definition files not in the tree: ${defs.missing.join(', ')}; unknown devices and attachment attributes not checked`);
     }
   } else {
-    if (opts.sys && !machine) result.notes.push("no 'machine' line: devices not checked against definitions");
-    if (!opts.sys) result.notes.push('no --sys: devices not checked against definitions');
+    if (sys && !machine) result.notes.push("no 'machine' line: devices not checked against definitions");
+    if (!sys) result.notes.push('no --sys: devices not checked against definitions');
   }
   orphans(model, defs, complete).forEach(add);
   return result;
@@ -105,15 +144,20 @@ function lintOne(input: LintInput, opts: LintOptions): LintResult {
 
 const SELECTION_KINDS: ReadonlySet<StatementKind> = new Set(['machine', 'options', 'instance', 'pseudo-device', 'config', 'file-system', 'no-device-at']);
 
-/** A files.* file: definitions of its own and no selections (a kernel config may include files.*, like SMOL does). */
-function isDefinitionFile(file: ConfigFile): boolean {
-  const own = file.nodes.filter((n): n is Statement => n.type === 'statement');
-  return own.some((s) => DEFINITION_KINDS.has(s.kind)) && !own.some((s) => SELECTION_KINDS.has(s.kind));
-}
-
-/** Attributes an instance's device carries (its own name counts: `at pv?` may name the device pv). */
+/**
+ * Attributes an instance's device carries: its own name (`at pv?` may name the device pv), the attributes after `:`
+ * in its definition, and what those depend on in turn (`define a: b`), so no false "cannot attach".
+ */
 function carried(name: string, defs: Definitions | undefined): string[] {
-  return [name, ...(defs?.devices.get(name)?.attrs ?? [])];
+  const out = new Set<string>([name]);
+  const todo = [...(defs?.devices.get(name)?.attrs ?? [])];
+  while (todo.length > 0) {
+    const a = todo.pop()!;
+    if (out.has(a)) continue;
+    out.add(a);
+    todo.push(...(defs?.attributes.get(a)?.deps ?? []));
+  }
+  return [...out];
 }
 
 /**
@@ -126,6 +170,8 @@ function orphans(model: ConfigModel, defs: Definitions | undefined, complete: bo
   const defsComplete = defs !== undefined && defs.missing.length === 0;
   const present = new Set<string>();
   for (const i of model.instances) for (const a of carried(i.device.name, defs)) present.add(a);
+  // a defpseudodev is a parent too (`bthub* at bcsp?`, `ld* at ataraid?`)
+  for (const name of model.pseudoDevices.keys()) for (const a of carried(name, defs)) present.add(a);
   const allKnown = defs !== undefined && model.instances.every((i) => defs.devices.has(i.device.name));
   const out: Issue[] = [];
   for (const i of model.instances) {
@@ -147,29 +193,25 @@ function orphans(model: ConfigModel, defs: Definitions | undefined, complete: bo
   return out;
 }
 
-function checkAgainstDefinitions(model: ConfigModel, statements: readonly Statement[], defs: Definitions, complete: boolean): Issue[] {
+function checkAgainstDefinitions(model: ConfigModel, defs: Definitions, complete: boolean): Issue[] {
   const out: Issue[] = [];
   const defsComplete = defs.missing.length === 0;
-  const err = (s: { file: string; line: number; column: number }, message: string) => out.push({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
-  for (const s of statements) {
-    if (s.negated) continue;
-    if (s.kind === 'options') {
-      for (const it of s.items ?? []) {
-        const kind = defs.options.get(it.name);
-        if (kind === 'defflag' && it.value !== undefined) err(s, `option '${it.name}' must not have a value`);
-        if (kind === 'defparam' && it.value === undefined) err(s, `option '${it.name}' must have a value`);
-        if (kind === 'deffs') err(s, `'${it.name}' is a defined file system`);
-        if (kind === 'obsolete') out.push({ severity: 'warning', file: s.file, line: s.line, column: s.column, message: `obsolete option '${it.name}' ignored` });
-      }
-    }
-    if (s.kind === 'file-system' && defsComplete) {
-      for (const n of s.names ?? []) if (defs.options.get(n) !== 'deffs') err(s, `'${n}' is not a defined file system`);
-    }
-    if (s.kind === 'pseudo-device') {
-      const d = defs.devices.get(s.name!);
-      if (d && !d.pseudo) err(s, `${s.name} is a real device, not a pseudo-device`);
-      else if (!d && defsComplete) err(s, `'${s.name}' is not a defined pseudo-device`);
-    }
+  const err = (s: Position, message: string) => out.push({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
+  for (const [name, set] of model.options) {
+    const kind = defs.options.get(name);
+    if (kind === 'defflag' && set.value !== undefined) err(set.at, `option '${name}' must not have a value`);
+    if (kind === 'defparam' && set.value === undefined) err(set.at, `option '${name}' must have a value`);
+    if (kind === 'deffs') err(set.at, `'${name}' is a defined file system`);
+    if (kind === 'obsolete') out.push({ severity: 'warning', ...set.at, message: `obsolete option '${name}' ignored` });
+  }
+  if (defsComplete) {
+    for (const [name, set] of model.fileSystems) if (defs.options.get(name) !== 'deffs') err(set.at, `'${name}' is not a defined file system`);
+  }
+  for (const [name, set] of model.pseudoDevices) {
+    const d = defs.devices.get(name);
+    // sem.c addpseudo
+    if (d && !d.pseudo) err(set.at, `${name} is a real device, not a pseudo-device`);
+    else if (!d && defsComplete) err(set.at, `undefined pseudo-device ${name}`);
   }
   for (const i of model.instances) {
     const name = i.device.name;
@@ -188,11 +230,20 @@ function checkAgainstDefinitions(model: ConfigModel, statements: readonly Statem
       continue;
     }
     if (!defsComplete || !complete) continue; // another attach line may live in a files.* we do not have
+    // sem.c adddev: a parent device must carry an attribute the device attaches at (its own interface attribute
+    // or one it depends on: `xenbus* at hypervisor?` goes through hypervisor's xendevbus); a parent that is only an
+    // attribute must be one the device attaches at; anything else is unknown.
     const parent = i.parent.name;
-    const parentAttrs = defs.devices.has(parent) ? carried(parent, defs) : [parent];
-    if (!attaches.some((a) => a.at.some((at) => parentAttrs.includes(at)))) {
-      err(i.at, `'${name}' cannot attach to '${parent}'`);
+    const at = `${formatDeviceRef(i.parent)}`;
+    const attachesAt = (attr: string) => attaches.some((a) => a.at.includes(attr));
+    let ok: boolean;
+    if (defs.devices.has(parent)) ok = carried(parent, defs).some(attachesAt);
+    else if (defs.attributes.has(parent)) ok = attachesAt(parent);
+    else {
+      err(i.at, `${formatDeviceRef(i.device)} at ${at}: '${parent}' unknown`);
+      continue;
     }
+    if (!ok) err(i.at, `${name}'s cannot attach to ${parent}'s`);
   }
   return out;
 }

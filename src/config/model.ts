@@ -53,17 +53,37 @@ const sameRef = (a: DeviceRef | 'root', b: DeviceRef | 'root') =>
 
 /** Evaluates reached statements into a model, with config(1)'s errors for duplicates and unmatched `no` lines. */
 export function evaluate(statements: readonly Reached[], opts: EvaluateOptions): { model: ConfigModel; issues: Issue[] } {
+  const ev = createEvaluator();
+  for (const r of statements) ev.add(r.stmt);
+  return ev.finish(opts);
+}
+
+/** An evaluator fed one statement at a time (lint streams a config through it without keeping the statements). */
+export interface Evaluator {
+  add(s: Statement): void;
+  /** The model and issues; findings that need every include read are kept only when `complete`. */
+  finish(opts: EvaluateOptions): { model: ConfigModel; issues: Issue[] };
+}
+
+/** Creates an {@link Evaluator} with an empty model. */
+export function createEvaluator(): Evaluator {
   const model: ConfigModel = {
     options: new Map(), makeoptions: new Map(), fileSystems: new Map(), pseudoDevices: new Map(),
     instances: [], configs: new Map(), selects: new Map(), removed: new Set(),
   };
   const issues: Issue[] = [];
+  // findings that hold only when every include was read, kept apart until finish() knows
+  const ifComplete = new Set<Issue>();
+  const later = (i: Issue) => {
+    issues.push(i);
+    ifComplete.add(i);
+  };
   const err = (s: Statement, message: string) => issues.push({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
   const warn = (s: Statement, message: string) => issues.push({ severity: 'warning', file: s.file, line: s.line, column: s.column, message });
   const pos = (s: Statement): Position => ({ file: s.file, line: s.line, column: s.column });
   // config(1) stops caring about a `no` that misses only when it has seen everything; '-no' never complains.
   const missing = (s: Statement, message: string) => {
-    if (opts.complete && !s.soft) err(s, message);
+    if (!s.soft) later({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
   };
   // options / makeoptions / file-system go through config(1)'s do_option and undo_option (usr.bin/config main.c,
   // since at least 1.89 of 2015): a second setting warns "already have" and replaces the first, and a `no` of something
@@ -71,7 +91,7 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
   const table = (s: Statement, map: Map<string, Setting>, what: string) => {
     for (const item of s.items ?? (s.names ?? []).map((name) => ({ name, op: undefined, value: undefined }))) {
       if (s.negated) {
-        if (!map.delete(item.name) && opts.complete && !s.soft) warn(s, `${what} '${item.name}' is not defined`);
+        if (!map.delete(item.name) && !s.soft) later({ severity: 'warning', file: s.file, line: s.line, column: s.column, message: `${what} '${item.name}' is not defined` });
         continue;
       }
       const prev = map.get(item.name);
@@ -84,7 +104,7 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
       map.set(item.name, { value: item.value, at: pos(s) });
     }
   };
-  for (const { stmt: s } of statements) {
+  const add = (s: Statement) => {
     switch (s.kind) {
       case 'machine':
         model.machine = s.args;
@@ -164,6 +184,9 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
         break;
       }
     }
-  }
-  return { model, issues };
+  };
+  return {
+    add,
+    finish: (opts) => ({ model, issues: opts.complete ? issues : issues.filter((i) => !ifComplete.has(i)) }),
+  };
 }

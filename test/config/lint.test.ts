@@ -196,7 +196,8 @@ describe('checks against definitions', () => {
   it('unknown devices, wrong parents, attaching at root', () => {
     expect(errors(lintText(`${head}pv* at pvbus?\nvioif* at pv?\nld* at pv?\nvirtio0 at root\n`, tree))).toEqual([
       "K:5:1: vioif* at pv?: unknown device 'vioif'",
-      "K:6:1: 'ld' cannot attach to 'pv'",
+      // sem.c adddev: cfgerror("%s's cannot attach to %s's", ...)
+      "K:6:1: ld's cannot attach to pv's",
       "K:7:1: 'virtio' cannot attach to the root",
     ]);
   });
