@@ -172,12 +172,16 @@ function orphans(model: ConfigModel, defs: Definitions | undefined, complete: bo
   for (const i of model.instances) for (const a of carried(i.device.name, defs)) present.add(a);
   // a defpseudodev is a parent too (`bthub* at bcsp?`, `ld* at ataraid?`)
   for (const name of model.pseudoDevices.keys()) for (const a of carried(name, defs)) present.add(a);
+  const removedAttrs = new Set<string>();
+  for (const name of model.removed) for (const a of carried(name, defs)) if (!present.has(a)) removedAttrs.add(a);
   const allKnown = defs !== undefined && model.instances.every((i) => defs.devices.has(i.device.name));
   const out: Issue[] = [];
   for (const i of model.instances) {
     if (i.parent === 'root') continue;
     const p = i.parent;
-    if (model.removed.has(p.name)) continue; // config(1): silent when the parent was removed with `no`
+    // config(1): silent when the parent was removed with `no` (an explicitly orphaned instance, DEVI_IGNORED), also
+    // when the parent is an attribute only removed devices carried (`no zaudio0 at iic?` leaves `audio* at audiobus?`)
+    if (model.removed.has(p.name) || removedAttrs.has(p.name)) continue;
     let found: boolean;
     if (typeof p.unit === 'number') {
       found = model.instances.some((j) => j.device.name === p.name && (j.device.unit === p.unit || j.device.unit === '*'));

@@ -190,10 +190,10 @@ export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
     }
     const text = opts.tree.read(key);
     if (text === undefined) {
+      // A missing cinclude is skipped by config(1) too (scan.l include(..., conditional)), so the walk stays complete.
+      if (stmt.kind === 'cinclude' || stmt.optional === true) return;
       unresolved.push(key);
-      if (stmt.kind !== 'cinclude' && stmt.optional !== true) {
-        issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: `cannot open ${key} for reading` });
-      }
+      issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: `cannot open ${key} for reading` });
       return;
     }
     files.push(key);
