@@ -17,6 +17,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ensureKernels } = require('./gen-kernels');
+const { benchConfigLint } = require('./config-lint');
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
@@ -210,6 +211,7 @@ function main() {
 			out.push(`${opts.markdown ? '- ' : ''}${t.met === null ? 'SKIP' : t.met ? 'met ' : 'MISS'}  ${t.name}: ${have} ${t.unit}${t.limit === null ? '' : ` (limit ${t.limit.toFixed(t.unit === 'MB' ? 0 : 2)} ${t.unit})`}${t.note ? `; ${t.note}` : ''}`);
 		}
 	}
+	out.push('', ...benchConfigLint(WORK, Math.min(opts.runs, 3), TIME).lines);
 	process.stdout.write(`${out.join('\n')}\n`);
 	if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ machine, results: results.map((a) => ({ ...a, targets: targets(a) })) }, null, 2));
 }

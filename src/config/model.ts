@@ -12,6 +12,82 @@ export interface Setting {
   readonly at: Position;
 }
 
+/**
+ * Settings by name, in insertion order, like a Map. A config may set millions of options, so a setting is not an
+ * object: the name maps to a slot in typed arrays (line, column, file number) and an array of values, about 60 bytes
+ * less per option than an object with a position object (docs/performance.md). `get` builds the Setting on demand.
+ */
+export class SettingTable implements ReadonlyMap<string, Setting> {
+  private readonly slots = new Map<string, number>();
+  private readonly settingValues: (string | undefined)[] = [];
+  private readonly fileNames: string[] = [];
+  private readonly fileNumbers = new Map<string, number>();
+  private lines = new Int32Array(16);
+  private columns = new Int32Array(16);
+  private files = new Int32Array(16);
+  private used = 0;
+
+  get size(): number {
+    return this.slots.size;
+  }
+  has(name: string): boolean {
+    return this.slots.has(name);
+  }
+  get(name: string): Setting | undefined {
+    const i = this.slots.get(name);
+    return i === undefined ? undefined : this.at(i);
+  }
+  /** Sets `name` to `value` made at `at`, moved to the end as config(1)'s option list does on a replacement. */
+  set(name: string, value: string | undefined, at: Position, isNew = false): this {
+    if (!isNew) this.slots.delete(name);
+    if (this.used === this.lines.length) this.grow();
+    const i = this.used++;
+    let f = this.fileNumbers.get(at.file);
+    if (f === undefined) {
+      f = this.fileNames.push(at.file) - 1;
+      this.fileNumbers.set(at.file, f);
+    }
+    this.settingValues[i] = value;
+    this.lines[i] = at.line;
+    this.columns[i] = at.column;
+    this.files[i] = f;
+    this.slots.set(name, i);
+    return this;
+  }
+  delete(name: string): boolean {
+    return this.slots.delete(name);
+  }
+  *entries(): MapIterator<[string, Setting]> {
+    for (const [name, i] of this.slots) yield [name, this.at(i)];
+  }
+  keys(): MapIterator<string> {
+    return this.slots.keys();
+  }
+  *values(): MapIterator<Setting> {
+    for (const i of this.slots.values()) yield this.at(i);
+  }
+  forEach(fn: (value: Setting, key: string, map: ReadonlyMap<string, Setting>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, Setting]> {
+    return this.entries();
+  }
+  private at(i: number): Setting {
+    return { value: this.settingValues[i], at: { file: this.fileNames[this.files[i]], line: this.lines[i], column: this.columns[i] } };
+  }
+  private grow(): void {
+    const n = this.lines.length * 2;
+    const widen = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.lines = widen(this.lines);
+    this.columns = widen(this.columns);
+    this.files = widen(this.files);
+  }
+}
+
 /** A device instance line that survived every `no`. */
 export interface Instance {
   readonly device: DeviceRef;
@@ -25,9 +101,9 @@ export interface Instance {
 /** The evaluated config. */
 export interface ConfigModel {
   machine?: readonly string[];
-  readonly options: Map<string, Setting>;
-  readonly makeoptions: Map<string, Setting>;
-  readonly fileSystems: Map<string, Setting>;
+  readonly options: SettingTable;
+  readonly makeoptions: SettingTable;
+  readonly fileSystems: SettingTable;
   readonly pseudoDevices: Map<string, Setting & { count?: number }>;
   readonly instances: Instance[];
   readonly configs: Map<string, Setting>;
@@ -68,7 +144,7 @@ export interface Evaluator {
 /** Creates an {@link Evaluator} with an empty model. */
 export function createEvaluator(): Evaluator {
   const model: ConfigModel = {
-    options: new Map(), makeoptions: new Map(), fileSystems: new Map(), pseudoDevices: new Map(),
+    options: new SettingTable(), makeoptions: new SettingTable(), fileSystems: new SettingTable(), pseudoDevices: new Map(),
     instances: [], configs: new Map(), selects: new Map(), removed: new Set(),
   };
   const issues: Issue[] = [];
@@ -88,20 +164,24 @@ export function createEvaluator(): Evaluator {
   // options / makeoptions / file-system go through config(1)'s do_option and undo_option (usr.bin/config main.c,
   // since at least 1.89 of 2015): a second setting warns "already have" and replaces the first, and a `no` of something
   // never set warns "is not defined". Neither stops config(1), so neither is an error here (GENERIC + MODULAR relies on it).
-  const table = (s: Statement, map: Map<string, Setting>, what: string) => {
+  const table = (s: Statement, map: SettingTable, what: string) => {
     for (const item of s.items ?? (s.names ?? []).map((name) => ({ name, op: undefined, value: undefined }))) {
       if (s.negated) {
         if (!map.delete(item.name) && !s.soft) later({ severity: 'warning', file: s.file, line: s.line, column: s.column, message: `${what} '${item.name}' is not defined` });
         continue;
       }
+      // only an option already set costs a Setting object and a second lookup; a new one is just stored
+      if (!map.has(item.name)) {
+        map.set(item.name, item.value, s, true);
+        continue;
+      }
       const prev = map.get(item.name);
       if (prev && item.op === '+=') {
-        map.set(item.name, { value: `${prev.value ?? ''} ${item.value}`, at: pos(s) });
+        map.set(item.name, `${prev.value ?? ''} ${item.value}`, s);
         continue;
       }
       if (prev) warn(s, `already have ${what} '${item.name}${prev.value === undefined ? '' : `=${prev.value}`}'`);
-      map.delete(item.name); // replaced, and moved to the end as config(1)'s option list does
-      map.set(item.name, { value: item.value, at: pos(s) });
+      map.set(item.name, item.value, s); // replaced, and moved to the end as config(1)'s option list does
     }
   };
   const add = (s: Statement) => {

@@ -628,8 +628,12 @@ function parseLine(line: LogicalLine, file: string): Node {
     }
     const { kind, fields } = parseBody(c, negated);
     if (soft && kind === 'include') Object.assign(fields, { optional: true });
-    const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Fields;
-    return { type: 'statement', kind, negated, soft, raw: line.raw, file, line: first.line, column: first.column, ...clean };
+    const st: Record<string, unknown> = { type: 'statement', kind, negated, soft, raw: line.raw, file, line: first.line, column: first.column };
+    for (const k in fields) {
+      const v = fields[k as keyof Fields];
+      if (v !== undefined) st[k] = v;
+    }
+    return st as unknown as Statement;
   } catch (e) {
     if (!(e instanceof LineError)) throw e;
     return { type: 'invalid', line: line.line, raw: line.raw, error: { file, line: e.line, column: e.column, message: e.message } };
