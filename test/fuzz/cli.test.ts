@@ -1,8 +1,10 @@
 /**
  * The CLI under fuzzing, in-process through run(argv, io): at least 2,000 aimed mutants of the
  * committed fixtures (test/fuzz/engine.js) through info, list, tree, check --microvm and disable --dry-run, and
- * truncation at every byte of the two smallest kernels through info; and 1,000 mutants of the real
- * configs in test/corpus through config lint. Every run must end with exit
+ * truncation at every byte of the two smallest kernels through info; 1,000 mutants of the real
+ * configs in test/corpus through config lint; and 300 configs that include the links of a hostile --sys tree
+ * (outside the tree, dangling, looping, to a directory, to a file over 64 MiB) through config lint and diff, where
+ * the outside file's content must never be printed. Every run must end with exit
  * 0, 1 or 2, at most one stderr line besides warnings, starting `kpatch: `, never an internal
  * error, never a thrown exception, and within 2 s (a hang shows up as the test's timeout).
  *
@@ -53,6 +55,13 @@ describe('CLI fuzz', () => {
     const sysDir = path.join(__dirname, '..', 'corpus', 'sys');
     const r = await engine.fuzzConfigs({ run, inputs: engine.configs(sysDir), seed, count: 1000, dir, sysDir });
     expect(r.runs).toBeGreaterThanOrEqual(3000);
+    expect(r.failures).toEqual([]);
+  }, 240_000);
+
+  // issue 12: symlinks in --sys lead anywhere, and files can be bigger than kpatch reads
+  it('300 configs including symlinks of every kind and oversized files through config lint --sys and config diff --sys', async () => {
+    const r = await engine.fuzzHostileTree({ run, seed, count: 300, dir });
+    expect(r.runs).toBe(602);
     expect(r.failures).toEqual([]);
   }, 240_000);
 
