@@ -3,7 +3,7 @@
  * alarms. A check that needs information we do not have (an include not read, a files.* missing from the tree) is
  * skipped and listed in `notes` instead of guessed.
  */
-import type { Position, StatementKind } from './ast';
+import type { Locator, LocatorDef, Position, StatementKind } from './ast';
 import { addDefinition, copyDefinitions, createDefinitionCache, isDefinedIn, loadDefinitions, type DefinitionCache, type Definitions } from './defs';
 import { createEvaluator, instanceName, type ConfigModel } from './model';
 import { formatDeviceRef } from './print';
@@ -240,14 +240,47 @@ function checkAgainstDefinitions(model: ConfigModel, defs: Definitions, complete
     const parent = i.parent.name;
     const at = `${formatDeviceRef(i.parent)}`;
     const attachesAt = (attr: string) => attaches.some((a) => a.at.includes(attr));
-    let ok: boolean;
-    if (defs.devices.has(parent)) ok = carried(parent, defs).some(attachesAt);
-    else if (defs.attributes.has(parent)) ok = attachesAt(parent);
+    let via: string[];
+    if (defs.devices.has(parent)) via = carried(parent, defs).filter(attachesAt);
+    else if (defs.attributes.has(parent)) via = attachesAt(parent) ? [parent] : [];
     else {
       err(i.at, `${formatDeviceRef(i.device)} at ${at}: '${parent}' unknown`);
       continue;
     }
-    if (!ok) err(i.at, `${name}'s cannot attach to ${parent}'s`);
+    if (via.length === 0) {
+      err(i.at, `${name}'s cannot attach to ${parent}'s`);
+      continue;
+    }
+    // sem.c fixloc, against the interface attribute the device attaches through (any that takes the line)
+    const problems = via.map((a) => locatorProblems(formatDeviceRef(i.device), defs.attributes.get(a)?.locators, i.locators));
+    if (!problems.some((p) => p.length === 0)) for (const m of problems[0]) err(i.at, m);
   }
+  return out;
+}
+
+/**
+ * config(1)'s locator check (usr.bin/config sem.c fixloc): every locator the attribute requires is given, none it
+ * lacks is, and `?` only where it has a default. An array locator `name[N]` takes up to N comma-separated values, the
+ * first required unless bracketed. No locator list known (a plain attribute): nothing to check.
+ */
+function locatorProblems(instance: string, declared: readonly LocatorDef[] | undefined, given: readonly Locator[]): string[] {
+  if (!declared) return [];
+  // expand arrays as gram.y locarray/namelocvals do: name, then name + index for the later values
+  const slots: { name: string; required: boolean; hasDefault: boolean }[] = [];
+  for (const d of declared) {
+    const n = d.size ?? 1;
+    const defaults = d.default?.split(',') ?? [];
+    for (let k = 0; k < n; k++) slots.push({ name: k === 0 ? d.name : `${d.name}[${k}]`, required: k === 0 && !d.optional && d.default === undefined, hasDefault: d.default !== undefined || d.size !== undefined || defaults[k] !== undefined });
+  }
+  const values: { name: string; wild: boolean }[] = [];
+  for (const g of given) g.value.split(',').forEach((v, k) => values.push({ name: k === 0 ? g.name : `${g.name}[${k}]`, wild: v === '?' }));
+  const known = new Set(slots.map((s) => s.name));
+  const extra = values.filter((v) => !known.has(v.name)).map((v) => v.name);
+  const missing = slots.filter((s) => s.required && !values.some((v) => v.name === s.name)).map((s) => s.name);
+  const nodefault = values.filter((v) => v.wild && known.has(v.name) && !slots.find((s) => s.name === v.name)!.hasDefault).map((v) => v.name);
+  const out: string[] = [];
+  if (extra.length) out.push(`${instance}: extraneous locator${extra.length > 1 ? 's' : ''}: ${extra.join(', ')}`);
+  if (missing.length) out.push(`${instance}: must specify ${missing.join(', ')}`);
+  if (nodefault.length) out.push(`${instance}: cannot wildcard ${nodefault.join(', ')}`);
   return out;
 }

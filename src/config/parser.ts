@@ -126,6 +126,7 @@ function locatorDefs(c: Cursor): LocatorDef[] | undefined {
       c.punct(']');
     }
     let dflt: string | undefined;
+    if (optional && !c.isPunct('=')) c.fail("'='"); // gram.y: '[' locname locdefault ']', a default is required
     if (c.accept('=')) {
       if (size !== undefined) {
         c.punct('{');
