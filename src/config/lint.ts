@@ -8,7 +8,7 @@ import { addDefinition, copyDefinitions, createDefinitionCache, isDefinedIn, loa
 import { createEvaluator, instanceName, type ConfigModel } from './model';
 import { formatDeviceRef } from './print';
 import { parseNodes } from './parser';
-import { walkConfig, type Issue, type SourceTree } from './resolve';
+import { MAX_INCLUDE_DEPTH, walkConfig, type Issue, type SourceTree } from './resolve';
 
 /** One finding; `file` is set when it lies in an included file rather than the linted one. */
 export interface LintMessage {
@@ -139,6 +139,25 @@ function lintOne(input: LintInput, sys: SourceTree | undefined, cache: Definitio
     if (!sys) result.notes.push('no --sys: devices not checked against definitions');
   }
   orphans(model, defs, complete).forEach(add);
+  // in reading order (an include's findings where the include is), as config(1) reports them while it reads
+  const key = (m: LintMessage): number[] => {
+    const out = [m.line, m.column];
+    let f = m.file ?? input.file;
+    for (let hops = 0; f !== input.file && hops <= MAX_INCLUDE_DEPTH + 1; hops++) {
+      const from = walk.includedFrom.get(f);
+      if (!from) return [Number.MAX_SAFE_INTEGER, ...out]; // a definition file: after the config's own findings
+      out.unshift(from.line);
+      f = from.file;
+    }
+    return out;
+  };
+  const order = (a: LintMessage, b: LintMessage) => {
+    const [x, y] = [key(a), key(b)];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return x.length - y.length;
+  };
+  result.errors.sort(order);
+  result.warnings.sort(order);
   return result;
 }
 

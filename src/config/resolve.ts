@@ -36,6 +36,8 @@ export interface Walk {
   /** Include paths that could not be read (no tree, or missing). */
   readonly unresolved: string[];
   readonly files: string[];
+  /** For each file read through an include: the file and line of that include (for reading-order sorting). */
+  readonly includedFrom: Map<string, { file: string; line: number }>;
 }
 
 /** Normalises an include path against the tree, or returns an error message when it escapes the tree. */
@@ -96,6 +98,7 @@ export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
   const issues: Issue[] = [];
   const unresolved: string[] = [];
   const files: string[] = [root.file];
+  const includedFrom = new Map<string, { file: string; line: number }>();
   const isDefined = opts.isDefined ?? (() => false);
   const collect = opts.collect !== false;
   const parse = opts.parse ?? ((path: string, text: string) => parseNodes(text, path));
@@ -197,8 +200,9 @@ export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
       return;
     }
     files.push(key);
+    if (!includedFrom.has(key)) includedFrom.set(key, { file: stmt.file, line: stmt.line });
     visit({ file: key, nodes: parse(key, text) }, [...chain, key], key);
   };
   visit(root, [opts.treePathOfInput ?? root.file], opts.treePathOfInput);
-  return { statements, issues, unresolved, files };
+  return { statements, issues, unresolved, files, includedFrom };
 }
