@@ -5,7 +5,7 @@
  */
 import type { Locator, LocatorDef, Position, StatementKind } from './ast';
 import { addDefinition, copyDefinitions, createDefinitionCache, isDefinedIn, loadDefinitions, type DefinitionCache, type Definitions } from './defs';
-import { createEvaluator, instanceName, type ConfigModel } from './model';
+import { createEvaluator, instanceName, type ConfigModel, type Instance } from './model';
 import { formatDeviceRef } from './print';
 import { parseNodes } from './parser';
 import { MAX_INCLUDE_DEPTH, walkConfig, type Issue, type SourceTree } from './resolve';
@@ -125,12 +125,14 @@ function lintOne(input: LintInput, sys: SourceTree | undefined, cache: Definitio
     result.notes.push(`includes ${why}: ${unresolved.join(', ')}; unmatched 'no' lines, orphans and a missing 'config' line not checked`);
   }
   const { model, issues } = ev.finish({ complete });
+  // instance lines config(1) refuses (sem.c adddev `goto bad`) are not added, so they are never orphans either
+  const refused = new Set<Instance>();
   issues.forEach(add);
   if (complete && model.machine && model.configs.size === 0) {
     add({ severity: 'error', file: input.file, line: 1, column: 1, message: `${input.file} has no configurations!` });
   }
   if (defs) {
-    checkAgainstDefinitions(model, defs, complete).forEach(add);
+    checkAgainstDefinitions(model, defs, complete, refused).forEach(add);
     if (defs.missing.length > 0) {
       result.notes.push(`definition files not in the tree: ${defs.missing.join(', ')}; unknown devices and attachment attributes not checked`);
     }
@@ -138,7 +140,7 @@ function lintOne(input: LintInput, sys: SourceTree | undefined, cache: Definitio
     if (sys && !machine) result.notes.push("no 'machine' line: devices not checked against definitions");
     if (!sys) result.notes.push('no --sys: devices not checked against definitions');
   }
-  orphans(model, defs, complete).forEach(add);
+  orphans(model, defs, complete, refused).forEach(add);
   // in reading order (an include's findings where the include is), as config(1) reports them while it reads
   const key = (m: LintMessage): number[] => {
     const out = [m.line, m.column];
@@ -184,10 +186,12 @@ function carried(name: string, defs: Definitions | undefined): string[] {
  * configured device carries. A `parent?` is judged only when every configured device's definition is known (or the
  * definitions are complete): otherwise an unseen definition might give some device that attribute.
  */
-function orphans(model: ConfigModel, defs: Definitions | undefined, complete: boolean): Issue[] {
+function orphans(model: ConfigModel, defs: Definitions | undefined, complete: boolean, refused: ReadonlySet<Instance>): Issue[] {
   if (!complete) return [];
   const defsComplete = defs !== undefined && defs.missing.length === 0;
   const present = new Set<string>();
+  // a refused line still counts as a parent: config(1) stops after the errors of reading (main.c), so its children
+  // are never judged, and reporting them would only repeat the one mistake
   for (const i of model.instances) for (const a of carried(i.device.name, defs)) present.add(a);
   // a defpseudodev is a parent too (`bthub* at bcsp?`, `ld* at ataraid?`)
   for (const name of model.pseudoDevices.keys()) for (const a of carried(name, defs)) present.add(a);
@@ -196,7 +200,7 @@ function orphans(model: ConfigModel, defs: Definitions | undefined, complete: bo
   const allKnown = defs !== undefined && model.instances.every((i) => defs.devices.has(i.device.name));
   const out: Issue[] = [];
   for (const i of model.instances) {
-    if (i.parent === 'root') continue;
+    if (i.parent === 'root' || refused.has(i)) continue;
     const p = i.parent;
     // config(1): silent when the parent was removed with `no` (an explicitly orphaned instance, DEVI_IGNORED), also
     // when the parent is an attribute only removed devices carried (`no zaudio0 at iic?` leaves `audio* at audiobus?`)
@@ -216,10 +220,14 @@ function orphans(model: ConfigModel, defs: Definitions | undefined, complete: bo
   return out;
 }
 
-function checkAgainstDefinitions(model: ConfigModel, defs: Definitions, complete: boolean): Issue[] {
+function checkAgainstDefinitions(model: ConfigModel, defs: Definitions, complete: boolean, refused: Set<Instance>): Issue[] {
   const out: Issue[] = [];
   const defsComplete = defs.missing.length === 0;
   const err = (s: Position, message: string) => out.push({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
+  const refuse = (i: Instance, message: string) => {
+    refused.add(i);
+    err(i.at, message);
+  };
   for (const [name, set] of model.options) {
     const kind = defs.options.get(name);
     if (kind === 'defflag' && set.value !== undefined) err(set.at, `option '${name}' must not have a value`);
@@ -240,16 +248,16 @@ function checkAgainstDefinitions(model: ConfigModel, defs: Definitions, complete
     const name = i.device.name;
     const d = defs.devices.get(name);
     if (d?.pseudo) {
-      err(i.at, `${name} is a pseudo-device`);
+      refuse(i, `${name} is a pseudo-device`);
       continue;
     }
     const attaches = defs.attachments.get(name) ?? [];
     if (!d && attaches.length === 0) {
-      if (defsComplete) err(i.at, `${instanceName(i)}: unknown device '${name}'`);
+      if (defsComplete) refuse(i, `${instanceName(i)}: unknown device '${name}'`);
       continue;
     }
     if (i.parent === 'root') {
-      if (defsComplete && !attaches.some((a) => a.at.includes('root'))) err(i.at, `'${name}' cannot attach to the root`);
+      if (defsComplete && !attaches.some((a) => a.at.includes('root'))) refuse(i, `'${name}' cannot attach to the root`);
       continue;
     }
     if (!defsComplete || !complete) continue; // another attach line may live in a files.* we do not have
@@ -263,11 +271,11 @@ function checkAgainstDefinitions(model: ConfigModel, defs: Definitions, complete
     if (defs.devices.has(parent)) via = carried(parent, defs).filter(attachesAt);
     else if (defs.attributes.has(parent)) via = attachesAt(parent) ? [parent] : [];
     else {
-      err(i.at, `${formatDeviceRef(i.device)} at ${at}: '${parent}' unknown`);
+      refuse(i, `${formatDeviceRef(i.device)} at ${at}: '${parent}' unknown`);
       continue;
     }
     if (via.length === 0) {
-      err(i.at, `${name}'s cannot attach to ${parent}'s`);
+      refuse(i, `${name}'s cannot attach to ${parent}'s`);
       continue;
     }
     // sem.c fixloc, against the interface attribute the device attaches through (any that takes the line)
