@@ -104,18 +104,18 @@ export function addDefinition(defs: Definitions, s: Statement): void {
     case 'device':
     case 'defpseudo':
     case 'defpseudodev': {
-      const attrs = [...(s.attrs ?? []), ...(s.iface ? [s.name!] : [])];
-      defs.devices.set(s.name!, { name: s.name!, pseudo: s.kind !== 'device', attrs, at: pos });
-      if (s.iface) defs.attributes.set(s.name!, { iface: true, locators: s.locatorDefs ?? [], deps: s.attrs ?? [] });
+      const attrs = [...(s.attrs ?? []), ...(s.iface ? [s.name] : [])];
+      defs.devices.set(s.name, { name: s.name, pseudo: s.kind !== 'device', attrs, at: pos });
+      if (s.iface) defs.attributes.set(s.name, { iface: true, locators: s.locatorDefs ?? [], deps: s.attrs ?? [] });
       break;
     }
     case 'define':
-      defs.attributes.set(s.name!, { iface: s.iface === true, ...(s.iface ? { locators: s.locatorDefs ?? [] } : {}), deps: s.attrs ?? [] });
+      defs.attributes.set(s.name, { iface: s.iface === true, ...(s.iface ? { locators: s.locatorDefs ?? [] } : {}), deps: s.attrs ?? [] });
       break;
     case 'attach': {
-      const list = defs.attachments.get(s.name!) ?? [];
-      list.push({ device: s.name!, at: s.attrs ?? [], with: s.with, pos });
-      defs.attachments.set(s.name!, list);
+      const list = defs.attachments.get(s.name) ?? [];
+      list.push({ device: s.name, at: s.attrs ?? [], with: s.with, pos });
+      defs.attachments.set(s.name, list);
       if (s.with && !defs.attributes.has(s.with)) defs.attributes.set(s.with, { iface: false, deps: s.names ?? [] });
       break;
     }

@@ -106,13 +106,14 @@ function lintOne(input: LintInput, sys: SourceTree | undefined, cache: Definitio
       },
     },
   );
-  const optional = walk.unresolved.filter((p) => OPTIONAL_FILES.some((o) => o.test.test(p)));
+  const optionalNotes = new Map(walk.unresolved.flatMap((p) => OPTIONAL_FILES.filter((o) => o.test.test(p)).map((o) => [p, o.note(p)] as const)));
+  const optional = [...optionalNotes.keys()];
   for (const i of walk.issues) {
     const gone = /^cannot open (.*) for reading$/.exec(i.message)?.[1];
     if (gone !== undefined && optional.includes(gone)) continue;
     add(i);
   }
-  for (const p of optional) result.notes.push(OPTIONAL_FILES.find((o) => o.test.test(p))!.note(p));
+  result.notes.push(...optionalNotes.values());
   for (const i of defs?.issues ?? []) add({ ...i, severity: 'warning', message: `in definitions: ${i.message}` });
   if (definitions > 0 && selections === 0) {
     result.notes.push('definition file (files.*): only syntax and includes checked');
@@ -301,10 +302,10 @@ function locatorProblems(instance: string, declared: readonly LocatorDef[] | und
   }
   const values: { name: string; wild: boolean }[] = [];
   for (const g of given) g.value.split(',').forEach((v, k) => values.push({ name: k === 0 ? g.name : `${g.name}[${k}]`, wild: v === '?' }));
-  const known = new Set(slots.map((s) => s.name));
+  const known = new Map(slots.map((s) => [s.name, s]));
   const extra = values.filter((v) => !known.has(v.name)).map((v) => v.name);
   const missing = slots.filter((s) => s.required && !values.some((v) => v.name === s.name)).map((s) => s.name);
-  const nodefault = values.filter((v) => v.wild && known.has(v.name) && !slots.find((s) => s.name === v.name)!.hasDefault).map((v) => v.name);
+  const nodefault = values.filter((v) => v.wild && known.get(v.name)?.hasDefault === false).map((v) => v.name);
   const out: string[] = [];
   if (extra.length) out.push(`${instance}: extraneous locator${extra.length > 1 ? 's' : ''}: ${extra.join(', ')}`);
   if (missing.length) out.push(`${instance}: must specify ${missing.join(', ')}`);

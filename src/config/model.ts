@@ -2,7 +2,7 @@
  * The meaning of a kernel config after includes and `no` lines: which options, make options, file systems,
  * pseudo-devices and device instances remain. `no` applies to the state reached so far, as config.samples(5) says.
  */
-import type { DeviceRef, Locator, Position, Statement } from './ast';
+import type { DeviceRef, Locator, OptionItem, Position, Statement, StatementOf } from './ast';
 import { formatDeviceRef } from './print';
 import type { Issue, Reached } from './resolve';
 
@@ -127,6 +127,11 @@ export function instanceName(i: { device: DeviceRef; parent?: DeviceRef | 'root'
 const sameRef = (a: DeviceRef | 'root', b: DeviceRef | 'root') =>
   a === 'root' || b === 'root' ? a === b : a.name === b.name && a.unit === b.unit;
 
+/** The items of an options / makeoptions / file-system line (a file-system line's names, as items without values). */
+export function settingItems(s: StatementOf<'options' | 'makeoptions' | 'file-system'>): readonly OptionItem[] {
+  return s.kind === 'file-system' ? s.names.map((name) => ({ name })) : s.items;
+}
+
 /** Evaluates reached statements into a model, with config(1)'s errors for duplicates and unmatched `no` lines. */
 export function evaluate(statements: readonly Reached[], opts: EvaluateOptions): { model: ConfigModel; issues: Issue[] } {
   const ev = createEvaluator();
@@ -164,8 +169,8 @@ export function createEvaluator(): Evaluator {
   // options / makeoptions / file-system go through config(1)'s do_option and undo_option (usr.bin/config main.c,
   // since at least 1.89 of 2015): a second setting warns "already have" and replaces the first, and a `no` of something
   // never set warns "is not defined". Neither stops config(1), so neither is an error here (GENERIC + MODULAR relies on it).
-  const table = (s: Statement, map: SettingTable, what: string) => {
-    for (const item of s.items ?? (s.names ?? []).map((name) => ({ name, op: undefined, value: undefined }))) {
+  const table = (s: StatementOf<'options' | 'makeoptions' | 'file-system'>, map: SettingTable, what: string) => {
+    for (const item of settingItems(s)) {
       if (s.negated) {
         if (!map.delete(item.name) && !s.soft) later({ severity: 'warning', file: s.file, line: s.line, column: s.column, message: `${what} '${item.name}' is not defined` });
         continue;
@@ -202,16 +207,16 @@ export function createEvaluator(): Evaluator {
         table(s, model.fileSystems, 'file-system');
         break;
       case 'select':
-        if (s.negated) model.selects.delete(s.name!);
-        else model.selects.set(s.name!, { at: pos(s) });
+        if (s.negated) model.selects.delete(s.name);
+        else model.selects.set(s.name, { at: pos(s) });
         break;
       case 'config':
         if (s.negated) {
-          if (!model.configs.delete(s.name!)) missing(s, `config '${s.name}' is not defined`);
-        } else model.configs.set(s.name!, { value: (s.args ?? []).join(' '), at: pos(s) });
+          if (!model.configs.delete(s.name)) missing(s, `config '${s.name}' is not defined`);
+        } else model.configs.set(s.name, { value: (s.args ?? []).join(' '), at: pos(s) });
         break;
       case 'pseudo-device': {
-        const name = s.name!;
+        const name = s.name;
         if (s.negated) {
           if (!model.pseudoDevices.delete(name)) missing(s, `'${name}' not defined`);
         } else if (model.pseudoDevices.has(name)) err(s, `'${name}' already defined`);
@@ -220,10 +225,11 @@ export function createEvaluator(): Evaluator {
       }
       case 'instance': {
         if (!s.negated) {
-          model.instances.push({ device: s.device!, parent: s.parent!, locators: s.locators ?? [], flags: s.flags, disable: s.disable, at: pos(s) });
+          // the parser gives every instance line that is not a `no` its parent
+          if (s.parent) model.instances.push({ device: s.device, parent: s.parent, locators: s.locators ?? [], flags: s.flags, disable: s.disable, at: pos(s) });
           break;
         }
-        const dev = s.device!;
+        const dev = s.device;
         if (s.parent) {
           // config(1)'s deldevi (usr.bin/config sem.c): an instance name never configured is "`X' not defined";
           // otherwise the first line of that name at exactly that parent is removed (one, not all), else "not found".
@@ -231,7 +237,8 @@ export function createEvaluator(): Evaluator {
             missing(s, `'${formatDeviceRef(dev)}' not defined`);
             break;
           }
-          const at = model.instances.findIndex((i) => sameRef(i.device, dev) && sameRef(i.parent, s.parent!));
+          const parent = s.parent;
+          const at = model.instances.findIndex((i) => sameRef(i.device, dev) && sameRef(i.parent, parent));
           if (at < 0) {
             missing(s, `'${formatDeviceRef(dev)}' at '${formatDeviceRef(s.parent)}' not found`);
             break;
@@ -256,7 +263,7 @@ export function createEvaluator(): Evaluator {
         // config(1)'s deldeva: `no device at isa?` / `at isa0` removes the lines at exactly that parent, `at isa`
         // every line at any unit of isa. Nothing matching is not an error (only an unknown isa is, which needs the
         // definitions).
-        const p = s.parent!;
+        const p = s.parent;
         const atParent = (i: Instance) => (p !== 'root' && p.unit === undefined ? i.parent !== 'root' && i.parent.name === p.name : sameRef(i.parent, p));
         const gone = model.instances.filter(atParent);
         for (const g of gone) model.removed.add(g.device.name);

@@ -5,12 +5,11 @@
  * alternatives as a table). A line that fails becomes an `invalid` node and parsing goes on at the next line, as
  * gram.y's `error '\n'` rules do.
  */
-import type { Condition, ConfigFile, DeviceRef, Invalid, Locator, LocatorDef, Node, OptionItem, Statement, StatementKind } from './ast';
+import type { Condition, ConfigFile, DeviceRef, Invalid, Locator, LocatorDef, Node, OptionItem, Statement, StatementBody } from './ast';
 import { ConfigError } from './errors';
 import { lexLines, type LogicalLine, type Token } from './lexer';
 
-type Fields = Omit<Statement, 'type' | 'kind' | 'negated' | 'soft' | 'raw' | 'file' | 'line' | 'column'>;
-type Parsed = { kind: StatementKind; fields: Fields };
+type Parsed = StatementBody;
 
 /** Thrown inside a production; becomes an `invalid` node (or a ConfigError from parseConfig). */
 class LineError extends Error {
@@ -177,7 +176,7 @@ const startsCondition = (c: Cursor) => (c.isWord() && !isKeyword(c)) || c.isPunc
  * their own tokens, so they are never an attribute name.
  */
 const CONDITION_STOPS = new Set(['needs-flag', 'needs-count', 'compile-with', 'single', 'vector', 'char', 'block', 'linkzero']);
-const isKeyword = (c: Cursor) => c.isWord() && CONDITION_STOPS.has(c.peek()!.text);
+const isKeyword = (c: Cursor) => c.isWord() && CONDITION_STOPS.has(c.peek()?.text ?? '');
 
 /** The words a condition names, in order (for lint: which attributes a file line depends on). */
 export function conditionNames(cond: Condition | undefined): string[] {
@@ -296,7 +295,7 @@ function instance(c: Cursor, negated: boolean): Parsed {
   const name = c.word('a keyword or device name');
   const star = c.isPunct('*') ? (c.next(), '*' as const) : undefined;
   const device = deviceRef(name, star);
-  if (negated && c.atEnd()) return { kind: 'instance', fields: { device } };
+  if (negated && c.atEnd()) return { kind: 'instance', device };
   c.keyword('at');
   const parent = parentRef(c);
   const locators: Locator[] = [];
@@ -316,7 +315,7 @@ function instance(c: Cursor, negated: boolean): Parsed {
       locators.push({ name: loc, value: values.join(',') });
     }
   }
-  return { kind: 'instance', fields: { device, parent, locators, flags, disable: disable || undefined } };
+  return { kind: 'instance', device, parent, locators, flags, disable: disable || undefined };
 }
 
 /** A production: parses the tokens after the keyword; `negated` is a leading `no`. Undefined = not this production. */
@@ -326,14 +325,14 @@ const include: Production = (c, negated, kw) => {
   if (negated) return undefined;
   const path = filename(c);
   c.end();
-  return { kind: kw === 'package' ? 'package' : kw === 'include' ? 'include' : 'cinclude', fields: { path, ...(kw === 'cinclude' ? { optional: true } : {}) } };
+  return { kind: kw === 'package' ? 'package' : kw === 'include' ? 'include' : 'cinclude', path, ...(kw === 'cinclude' ? { optional: true } : {}) };
 };
 
 const conditional: Production = (c, negated, kw) => {
   if (negated) return undefined;
   const name = c.word('an attribute name');
   c.end();
-  return { kind: kw as StatementKind, fields: { name } };
+  return { kind: kw as 'ifdef' | 'ifndef' | 'elifdef' | 'elifndef', name };
 };
 
 const definesDevice: Production = (c, negated, kw) => {
@@ -342,12 +341,12 @@ const definesDevice: Production = (c, negated, kw) => {
   const locs = locatorDefs(c);
   const attrs = deps(c) ?? [];
   c.end();
-  return { kind: kw as StatementKind, fields: { name, iface: locs !== undefined, ...(locs?.length ? { locatorDefs: locs } : {}), attrs } };
+  return { kind: kw as 'device' | 'define' | 'defpseudo' | 'defpseudodev', name, iface: locs !== undefined, ...(locs?.length ? { locatorDefs: locs } : {}), attrs };
 };
 
 const defineOption: Production = (c, negated, kw) => {
   if (negated) return undefined;
-  let kind = kw as StatementKind;
+  let kind = kw;
   if (kw === 'obsolete') {
     const what = c.word("'defflag' or 'defparam'");
     if (what !== 'defflag' && what !== 'defparam') {
@@ -363,7 +362,7 @@ const defineOption: Production = (c, negated, kw) => {
   const items = defItems(c);
   const d = kw === 'obsolete' ? undefined : deps(c);
   c.end();
-  return { kind, fields: { path, items, names: items.map((i) => i.name), attrs: d } };
+  return { kind: kind as 'defflag' | 'defparam' | 'defopt' | 'deffs' | 'obsolete', path, items, names: items.map((i) => i.name), attrs: d };
 };
 
 /** gram.y productions by first keyword: both the definition and the selection grammar (selection includes definition). */
@@ -375,31 +374,31 @@ const PRODUCTIONS: Record<string, Production> = {
   ifndef: conditional,
   elifdef: conditional,
   elifndef: conditional,
-  else: (c, negated) => (negated ? undefined : (c.end(), { kind: 'else', fields: {} })),
-  endif: (c, negated) => (negated ? undefined : (c.end(), { kind: 'endif', fields: {} })),
+  else: (c, negated) => (negated ? undefined : (c.end(), { kind: 'else' })),
+  endif: (c, negated) => (negated ? undefined : (c.end(), { kind: 'endif' })),
   machine: (c, negated) => {
     if (negated) return undefined;
     const args = [c.word('a machine name')];
     while (!c.atEnd()) args.push(c.word('an architecture name'));
-    return { kind: 'machine', fields: { name: args[0], args } };
+    return { kind: 'machine', name: args[0], args };
   },
   ioconf: (c, negated) => {
     if (negated) return undefined;
     const name = c.word('an ioconf name');
     c.end();
-    return { kind: 'ioconf', fields: { name } };
+    return { kind: 'ioconf', name };
   },
   source: (c, negated, kw) => {
     if (negated) return undefined;
     const path = filename(c);
     c.end();
-    return { kind: kw as StatementKind, fields: { path } };
+    return { kind: kw as 'source' | 'build', path };
   },
   ident: (c, negated) => {
-    if (negated) return (c.end(), { kind: 'ident', fields: {} });
+    if (negated) return (c.end(), { kind: 'ident' });
     const v = c.value('an ident string');
     c.end();
-    return { kind: 'ident', fields: { name: v } };
+    return { kind: 'ident', name: v };
   },
   maxusers: (c, negated) => {
     if (negated) return undefined;
@@ -407,61 +406,61 @@ const PRODUCTIONS: Record<string, Production> = {
     const args = [c.number('a number')];
     while (!c.atEnd()) args.push(c.number('a number'));
     if (args.length !== 1 && args.length !== 3) c.fail('end of line');
-    return { kind: 'maxusers', fields: { args, count: Number(args[0]) } };
+    return { kind: 'maxusers', args, count: Number(args[0]) };
   },
   maxpartitions: (c, negated) => {
     if (negated) return undefined;
     const n = c.number('a number');
     c.end();
-    return { kind: 'maxpartitions', fields: { args: [n], count: Number(n) } };
+    return { kind: 'maxpartitions', args: [n], count: Number(n) };
   },
   options: (c, negated) => {
     if (negated) {
       const names = c.wordList('an option name');
       c.end();
-      return { kind: 'options', fields: { names, items: names.map((name) => ({ name })) } };
+      return { kind: 'options', names, items: names.map((name) => ({ name })) };
     }
     const items = optionItems(c);
     c.end();
-    return { kind: 'options', fields: { items, names: items.map((i) => i.name) } };
+    return { kind: 'options', items, names: items.map((i) => i.name) };
   },
   makeoptions: (c, negated) => {
     if (negated) {
       const names = c.wordList('a make variable');
       c.end();
-      return { kind: 'makeoptions', fields: { names, items: names.map((name) => ({ name })) } };
+      return { kind: 'makeoptions', names, items: names.map((name) => ({ name })) };
     }
     const items = makeItems(c);
     c.end();
-    return { kind: 'makeoptions', fields: { items, names: items.map((i) => i.name) } };
+    return { kind: 'makeoptions', items, names: items.map((i) => i.name) };
   },
   'file-system': (c) => {
     const names = c.wordList('a file system name');
     c.end();
-    return { kind: 'file-system', fields: { names } };
+    return { kind: 'file-system', names };
   },
   'pseudo-device': (c, negated) => {
     const name = c.word('a pseudo-device name');
     let count: number | undefined;
     if (!negated && c.peek()?.type === 'number') count = Number(c.next().text);
     c.end();
-    return { kind: 'pseudo-device', fields: { name, count } };
+    return { kind: 'pseudo-device', name, count };
   },
   select: (c) => {
     const name = c.word('an attribute name');
     c.end();
-    return { kind: 'select', fields: { name } };
+    return { kind: 'select', name };
   },
   'pseudo-root': (c, negated) => {
     if (negated) return undefined;
     const name = c.word('a device name');
     if (c.isPunct('*')) c.next();
     c.end();
-    return { kind: 'pseudo-root', fields: { name } };
+    return { kind: 'pseudo-root', name };
   },
   config: (c, negated) => {
     const name = c.word('a kernel name');
-    if (negated) return (c.end(), { kind: 'config', fields: { name } });
+    if (negated) return (c.end(), { kind: 'config', name });
     c.keyword('root');
     optionalOn(c);
     const args = ['root', 'on', ...configSpec(c)];
@@ -475,7 +474,7 @@ const PRODUCTIONS: Record<string, Production> = {
       args.push('dumps', 'on', ...configSpec(c));
     }
     c.end();
-    return { kind: 'config', fields: { name, args } };
+    return { kind: 'config', name, args };
   },
   device: (c, negated, kw) => {
     if (!negated) return definesDevice(c, negated, kw);
@@ -483,7 +482,7 @@ const PRODUCTIONS: Record<string, Production> = {
     c.keyword('at');
     const parent = parentRef(c);
     c.end();
-    return { kind: 'no-device-at', fields: { parent } };
+    return { kind: 'no-device-at', parent };
   },
   define: definesDevice,
   defpseudo: definesDevice,
@@ -500,7 +499,7 @@ const PRODUCTIONS: Record<string, Production> = {
     }
     const d = deps(c);
     c.end();
-    return { kind: 'attach', fields: { name, attrs, with: withName, names: d } };
+    return { kind: 'attach', name, attrs, with: withName, names: d };
   },
   defflag: defineOption,
   defparam: defineOption,
@@ -517,7 +516,7 @@ const PRODUCTIONS: Record<string, Production> = {
       args.push(c.next().text, c.value('a compile rule'));
     }
     c.end();
-    return { kind: 'file', fields: { path, cond, args } };
+    return { kind: 'file', path, cond, args };
   },
   object: (c, negated) => {
     if (negated) return undefined;
@@ -526,7 +525,7 @@ const PRODUCTIONS: Record<string, Production> = {
     const args: string[] = [];
     while (c.isWord('needs-flag')) args.push(c.next().text);
     c.end();
-    return { kind: 'object', fields: { path, cond, args } };
+    return { kind: 'object', path, cond, args };
   },
   'device-major': (c, negated) => {
     if (negated) return undefined;
@@ -544,32 +543,32 @@ const PRODUCTIONS: Record<string, Production> = {
     }
     if (args.length && c.accept(',')) args.push(c.word("'linkzero'"));
     c.end();
-    return { kind: 'device-major', fields: { name, cond, args } };
+    return { kind: 'device-major', name, cond, args };
   },
   devclass: (c, negated) => {
     if (negated) return undefined;
     const name = c.word('a device class');
     c.end();
-    return { kind: 'devclass', fields: { name } };
+    return { kind: 'devclass', name };
   },
   prefix: (c, negated, kw) => {
     if (negated) return undefined;
     const path = c.atEnd() ? undefined : filename(c);
     c.end();
-    return { kind: kw as StatementKind, fields: { path } };
+    return { kind: kw as 'prefix' | 'buildprefix', path };
   },
   version: (c, negated) => {
     if (negated) return undefined;
     const v = c.number('a version number');
     c.end();
-    return { kind: 'version', fields: { count: Number(v), args: [v] } };
+    return { kind: 'version', count: Number(v), args: [v] };
   },
   mkflagvar: (c, negated) => {
     // gram.y define_mkflagvar (NetBSD 10): options whose state is also a make variable, `mkflagvar A B ...`
     if (negated) return undefined;
     const names = [c.word('an option name')];
     while (!c.atEnd()) names.push(c.word('an option name'));
-    return { kind: 'mkflagvar', fields: { names } };
+    return { kind: 'mkflagvar', names };
   },
   major: (c, negated) => {
     // gram.y define_major (old majors files): `major { dev = N, ... }`
@@ -583,7 +582,7 @@ const PRODUCTIONS: Record<string, Production> = {
     } while (c.accept(','));
     c.punct('}');
     c.end();
-    return { kind: 'major', fields: { args } };
+    return { kind: 'major', args };
   },
 };
 PRODUCTIONS.build = PRODUCTIONS.source;
@@ -627,11 +626,11 @@ function parseLine(line: LogicalLine, file: string): Node {
       negated = true;
       c.next();
     }
-    const { kind, fields } = parseBody(c, negated);
-    if (soft && kind === 'include') Object.assign(fields, { optional: true });
-    const st: Record<string, unknown> = { type: 'statement', kind, negated, soft, raw: line.raw, file, line: first.line, column: first.column };
-    for (const k in fields) {
-      const v = fields[k as keyof Fields];
+    const body: Record<string, unknown> = { ...parseBody(c, negated) };
+    if (soft && body.kind === 'include') body.optional = true;
+    const st: Record<string, unknown> = { type: 'statement', negated, soft, raw: line.raw, file, line: first.line, column: first.column };
+    for (const k in body) {
+      const v = body[k];
       if (v !== undefined) st[k] = v;
     }
     return st as unknown as Statement;

@@ -3,7 +3,7 @@
  * paths are relative to the tree root unless they start with `./` (relative to the including file). Paths that would
  * leave the tree, include cycles and runaway nesting are reported instead of followed.
  */
-import type { Node, Position, Statement } from './ast';
+import type { Node, Position, Statement, StatementOf } from './ast';
 import { parseNodes } from './parser';
 
 /** Read access to a NetBSD `src/sys` tree; `read` returns undefined when the file does not exist. */
@@ -118,7 +118,7 @@ export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
         case 'ifdef':
         case 'ifndef': {
           const parentLive = live();
-          const cond = n.kind === 'ifdef' ? isDefined(n.name!) : !isDefined(n.name!);
+          const cond = n.kind === 'ifdef' ? isDefined(n.name) : !isDefined(n.name);
           stack.push({ live: parentLive && cond, matched: parentLive && cond, parentLive, sawElse: false, at: n });
           continue;
         }
@@ -134,7 +134,7 @@ export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
             top.sawElse = true;
             top.live = top.parentLive && !top.matched;
           } else {
-            const cond = n.kind === 'elifdef' ? isDefined(n.name!) : !isDefined(n.name!);
+            const cond = n.kind === 'elifdef' ? isDefined(n.name) : !isDefined(n.name);
             top.live = top.parentLive && !top.matched && cond;
           }
           top.matched ||= top.live;
@@ -156,8 +156,8 @@ export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
     }
     for (const open of stack) problem(open.at, 'reached EOF while looking for endif');
   };
-  const include = (stmt: Statement, chain: string[], fromKey: string | undefined) => {
-    let target = stmt.path!;
+  const include = (stmt: StatementOf<'include' | 'cinclude' | 'package'>, chain: string[], fromKey: string | undefined) => {
+    let target = stmt.path;
     if (stmt.kind === 'package') {
       // scan.l package(): prefix_push(dirname), include(basename), prefix_pop at its end
       const i = target.lastIndexOf('/');
@@ -172,7 +172,7 @@ export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
       if (stmt.kind === 'package') prefixes.pop();
     }
   };
-  const includeFile = (stmt: Statement, target: string, chain: string[], fromKey: string | undefined) => {
+  const includeFile = (stmt: StatementOf<'include' | 'cinclude' | 'package'>, target: string, chain: string[], fromKey: string | undefined) => {
     const resolved = treePath(target, fromKey === undefined ? undefined : dirOf(fromKey));
     if ('error' in resolved) {
       issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: resolved.error });
