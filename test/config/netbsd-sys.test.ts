@@ -99,7 +99,9 @@ if (!present) {
       expect(defFiles.length).toBeGreaterThan(600);
     });
     it.each(defFiles)('%s', (p) => {
-      const bad = parseConfigTolerant(readFileSync(join(SYS, p), 'utf8'), p).nodes.filter((n) => n.type === 'invalid');
+      // the lint above parsed most of them already: its cache has their nodes
+      const nodes = cache.parsed.get(p) ?? parseConfigTolerant(readFileSync(join(SYS, p), 'utf8'), p).nodes;
+      const bad = nodes.filter((n) => n.type === 'invalid');
       expect(bad).toEqual([]);
     });
   });
