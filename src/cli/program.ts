@@ -6,11 +6,11 @@
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { KpatchError } from '../errors';
+import { closestDrivers } from '../netbsd/select';
 import type { Context } from './context';
 import { type Io, processIo } from './io';
+import { versionLine } from './package';
 import { oneLine, stylesFor } from './render';
-
-const VERSION = '0.1.0';
 
 type Register = (program: Command, ctx: Context) => void;
 
@@ -38,7 +38,7 @@ export function buildProgram(ctx: Context, argv: readonly string[] = []): Comman
   const program = new Command()
     .name('kpatch')
     .description('Inspect and patch NetBSD kernels for microVMs: autoconf tables (cfdata), the PVH note, SMOL configs.')
-    .version(VERSION, '-V, --version')
+    .version(versionLine(), '-V, --version', 'print the package name and version')
     .configureOutput({ writeOut: (s) => ctx.io.out(s), writeErr: (s) => ctx.io.err(s), outputError: () => {} })
     .exitOverride()
     .showSuggestionAfterError(true)
@@ -50,7 +50,9 @@ Exit status: 0 done, 1 a negative answer (no PVH note, check failed), 2 bad usag
 Examples:
   kpatch info netbsd-GENERIC.gz          what the kernel is, its PVH entry and autoconf table
   kpatch list netbsd 'vio*' --json       entries of every driver starting with vio, as JSON
-  kpatch pvh netbsd-SMOL                 the PVH entry point; exit 1 when there is none`,
+  kpatch disable vioif -k netbsd -o netbsd.new    a copy with vioif disabled, verified
+  kpatch pvh netbsd-SMOL                 the PVH entry point; exit 1 when there is none
+  kpatch help disable                    a command's options and examples (as kpatch disable --help)`,
     );
   const first = argv.find((a) => !a.startsWith('-'));
   const wanted = COMMANDS.filter(([names]) => first !== undefined && names.includes(first));
@@ -63,8 +65,8 @@ export function report(e: unknown, io: Io): number {
   const s = stylesFor(io.env, io.stderrIsTTY);
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
-    // `kpatch` or `kpatch config` with no command: commander has printed the usage on stderr; that is bad usage.
-    if (e.code === 'commander.help') return 2;
+    // `kpatch help`: help asked for (0); `kpatch` or `kpatch config` with no command: commander has printed the usage on stderr, bad usage.
+    if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
     io.err(`kpatch: ${oneLine(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '))}\n`);
     return 2;
   }
@@ -82,12 +84,37 @@ export function report(e: unknown, io: Io): number {
 /** Runs kpatch with `argv` (without node and the script) and returns the exit status. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   const ctx: Context = { io, exitCode: 0 };
+  // `kpatch help config generate` is `kpatch config generate --help` (commander's own help command stops at `config`).
+  const helpFor = argv[0] === 'help' && COMMANDS.some(([names]) => names.includes(argv[1]));
+  const args = helpFor ? [...argv.slice(1), '--help'] : [...argv];
+  let program: Command | undefined;
   try {
-    await buildProgram(ctx, argv).parseAsync([...argv], { from: 'user' });
+    program = buildProgram(ctx, args);
+    await program.parseAsync(args, { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
-    return report(e, io);
+    return report((program && typoBeforeMissing(e, program, args)) ?? e, io);
   }
+}
+
+/**
+ * commander reports a missing required option before an unknown one, so `--kernal x` said only
+ * "required option '-k, --kernel <file>' not specified". The typo is the real error: report it,
+ * with the closest option of the command.
+ */
+function typoBeforeMissing(e: unknown, program: Command, args: readonly string[]): CommanderError | undefined {
+  if (!(e instanceof CommanderError) || e.code !== 'commander.missingMandatoryOptionValue') return undefined;
+  let cmd: Command = program;
+  for (const a of args) {
+    const sub = cmd.commands.find((c) => c.name() === a || c.aliases().includes(a));
+    if (sub) cmd = sub as unknown as Command;
+    else if (!a.startsWith('-')) break;
+  }
+  const longs = cmd.options.map((o) => o.long).filter((l): l is string => l !== undefined);
+  const unknown = args.map((a) => a.split('=')[0]).find((a) => a.startsWith('--') && a !== '--' && a !== '--help' && !longs.includes(a));
+  if (unknown === undefined) return undefined;
+  const near = closestDrivers(unknown.slice(2), longs.map((l) => l.slice(2)), 1);
+  return new CommanderError(2, 'commander.unknownOption', `error: unknown option '${unknown}'${near.length ? `\n(Did you mean --${near[0]}?)` : ''}`);
 }
 
 /** Runs kpatch as the process: argv from the command line, the real streams, the exit status set. */

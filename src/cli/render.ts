@@ -1,6 +1,7 @@
 /**
- * Colour and JSON for the CLI. Colour is semantic (ok, warn, error, dim, bold), only on a TTY, and
- * NO_COLOR is honoured (chalk itself ignores it); FORCE_COLOR wins over both, as in Node.
+ * Colour and JSON for the CLI. Colour is semantic (ok, warn, error, dim, bold), only on a TTY.
+ * A non-empty NO_COLOR turns it off and wins over FORCE_COLOR (no-color.org: the user's choice
+ * beats a tool's default; chalk itself ignores NO_COLOR); FORCE_COLOR forces it otherwise.
  * chalk is imported here and nowhere else.
  */
 import type { ChalkInstance } from 'chalk';
@@ -28,11 +29,11 @@ export interface Styles {
 
 /** Decides the colour level from the environment and whether the stream is a terminal. */
 export function colorLevel(env: NodeJS.ProcessEnv, isTTY: boolean): ChalkInstance['level'] {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
   if ('FORCE_COLOR' in env) {
     const f = env.FORCE_COLOR;
     return f === '0' || f === 'false' ? 0 : f === '2' ? 2 : f === '3' ? 3 : 1;
   }
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
   if (!isTTY || env.TERM === 'dumb') return 0;
   return loadChalk().default.level || 1;
 }

@@ -69,7 +69,12 @@ export interface GenerateOptions {
 export interface Generated {
   readonly text: string;
   readonly features: ConfigFeature[];
-  readonly notApplied: { feature: ConfigFeature; reason: string }[];
+  /**
+   * Features the profile or `with` named that are not (or only partly) applied on the arch, with why; the header lists
+   * them all. `asked` is true for those `with` named: only those are the user's request, so only those deserve a warning
+   * (the default profile of every arch is then clean).
+   */
+  readonly notApplied: { feature: ConfigFeature; reason: string; asked: boolean }[];
 }
 
 function feature(name: string): ConfigFeature {
@@ -110,13 +115,14 @@ export function generateConfig(opts: GenerateOptions, confs: FragmentSource): Ge
   const platform = platformFor(opts.arch);
   const notApplied: Generated['notApplied'] = [];
   const features: ConfigFeature[] = [];
+  const asked = (f: ConfigFeature) => (opts.with ?? []).includes(f);
   for (const f of wanted) {
     const use = useOf(f, platform);
-    if ('na' in use) notApplied.push({ feature: f, reason: use.na });
+    if ('na' in use) notApplied.push({ feature: f, reason: use.na, asked: asked(f) });
     else features.push(f);
   }
   const uses = features.map((f) => [f, useOf(f, platform) as FeatureUse] as const);
-  for (const [f, use] of uses) if (use.partial) notApplied.push({ feature: f, reason: use.partial });
+  for (const [f, use] of uses) if (use.partial) notApplied.push({ feature: f, reason: use.partial, asked: asked(f) });
   for (const [f, use] of uses) {
     if (use.needs && !features.includes(use.needs.feature as ConfigFeature)) {
       throw new KpatchError('USAGE', `${f} needs ${use.needs.feature} on ${PLATFORM_NAMES[platform]} (${use.needs.because})`, `drop --without ${use.needs.feature}, or add --without ${f}`);

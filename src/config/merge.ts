@@ -15,10 +15,12 @@ export interface NamedText {
   readonly text: string;
 }
 
-/** The merged text and the overrides it made. */
+/** The merged text, the overrides it made, and the fragment lines it dropped as repeats. */
 export interface Merged {
   readonly text: string;
   readonly warnings: string[];
+  /** One per dropped repeat: `<file>:<line>: <what> dropped: ...`. */
+  readonly dropped: string[];
 }
 
 function modelOf(files: readonly ConfigFile[], tree: SourceTree | undefined): ConfigModel {
@@ -31,6 +33,7 @@ export function mergeConfigs(base: NamedText, fragments: readonly NamedText[], o
   const parsedBase = parseConfig(base.text, base.file);
   const done: ConfigFile[] = [parsedBase];
   const warnings: string[] = [];
+  const dropped: string[] = [];
   let text = printConfig(parsedBase);
   for (const frag of fragments) {
     const parsed = parseConfig(frag.text, frag.file);
@@ -41,15 +44,16 @@ export function mergeConfigs(base: NamedText, fragments: readonly NamedText[], o
         lines.push(n.raw);
         continue;
       }
-      lines.push(...mergeStatement(n, model, frag.file, warnings));
+      lines.push(...mergeStatement(n, model, frag.file, warnings, dropped));
     }
     text += `${text.endsWith('\n') || text === '' ? '' : '\n'}\n# merged from ${frag.file}\n${lines.join('\n')}\n`;
     done.push(parsed);
   }
-  return { text, warnings };
+  return { text, warnings, dropped };
 }
 
-function mergeStatement(s: Statement, model: ConfigModel, frag: string, warnings: string[]): string[] {
+function mergeStatement(s: Statement, model: ConfigModel, frag: string, warnings: string[], dropped: string[]): string[] {
+  const drop = (what: string) => dropped.push(`${frag}:${s.line}: ${what} dropped: the merged config already has it`);
   if (s.negated) return [s.raw];
   if (s.kind === 'options' || s.kind === 'makeoptions' || s.kind === 'file-system') {
     const table = s.kind === 'options' ? model.options : s.kind === 'makeoptions' ? model.makeoptions : model.fileSystems;
@@ -62,7 +66,10 @@ function mergeStatement(s: Statement, model: ConfigModel, frag: string, warnings
         kept.push(it.op ? `${it.name}${it.op}${it.value}` : it.name);
         continue;
       }
-      if (prev.value === it.value) continue; // same setting: nothing to do, as merge_config
+      if (prev.value === it.value) {
+        drop(`${s.kind} ${it.op ? `${it.name}${it.op}${it.value}` : it.name}`); // same setting: nothing to do, as merge_config
+        continue;
+      }
       warnings.push(`${s.kind} ${it.name} redefined by ${frag}:${s.line}: previous ${prev.value ?? '(set)'}, new ${it.value ?? '(set)'}`);
       out.push(`no ${s.kind} ${it.name}`);
       kept.push(it.op ? `${it.name}${it.op}${it.value}` : it.name);
@@ -74,13 +81,18 @@ function mergeStatement(s: Statement, model: ConfigModel, frag: string, warnings
   if (s.kind === 'pseudo-device') {
     const prev = model.pseudoDevices.get(s.name);
     if (!prev) return [s.raw];
-    if (prev.count === s.count) return [];
+    if (prev.count === s.count) {
+      drop(`pseudo-device ${s.name}${s.count === undefined ? '' : ` ${s.count}`}`);
+      return [];
+    }
     warnings.push(`pseudo-device ${s.name} redefined by ${frag}:${s.line}: previous count ${prev.count ?? '(none)'}, new ${s.count ?? '(none)'}`);
     return [`no pseudo-device ${s.name}`, s.raw];
   }
   if (s.kind === 'instance') {
     const same = model.instances.some((i) => instanceName(i) === instanceName({ device: s.device, parent: s.parent }) && JSON.stringify(i.locators) === JSON.stringify(s.locators ?? []) && i.flags === s.flags);
-    return same ? [] : [s.raw];
+    if (!same) return [s.raw];
+    drop(s.raw.trim());
+    return [];
   }
   return [s.raw];
 }

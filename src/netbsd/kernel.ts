@@ -12,6 +12,7 @@ import { findSymbol, loadSymbolTable, type SymbolTable } from '../elf/symbols';
 import { describeElf, findTarget, requireTarget, type Target } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, readAutoconf } from './autoconf';
+import { CONFIG_MARKER } from './embedded-config';
 import { findIdent, type IdentNote, type NetbsdVersion, parseOsrelease } from './ident';
 import { NL } from './nlist';
 import { findPvh, type PvhEntry } from './pvh';
@@ -109,7 +110,7 @@ export function requireAutoconf(k: Kernel): AutoconfTable {
 
 /** Tells whether the kernel embeds its config (options INCLUDE_CONFIG_FILE): the `config` object starts with "_CFG_". */
 export function hasEmbeddedConfig(k: Kernel): boolean {
-  const marker = Buffer.from('_CFG_', 'latin1');
+  const marker = Buffer.from(CONFIG_MARKER);
   if (k.symtab) {
     const sym = findSymbol(k.elf, k.symtab, NL.config.name);
     const where = sym && lookupAddress(k.elf, sym.value, marker.length);
@@ -118,5 +119,5 @@ export function hasEmbeddedConfig(k: Kernel): boolean {
   // Without the symbol, look in .rodata only (the array is const), never the whole file.
   const rodata = sectionByName(k.elf, '.rodata');
   if (!rodata || rodata.type === C.SHT_NOBITS) return false;
-  return Buffer.from(k.elf.source.read(rodata.offset, rodata.size)).includes('_CFG_### START CONFIG FILE', 0, 'latin1');
+  return Buffer.from(k.elf.source.read(rodata.offset, rodata.size)).includes(Buffer.concat([marker, Buffer.from('### START CONFIG FILE', 'latin1')]));
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { diffConfigTexts } from '../../src/config/diff';
-import { extractConfig, strunvis } from '../../src/config/extract';
+import { extractConfig, strunvis } from '../../src/netbsd/embedded-config';
 import { generateConfig } from '../../src/config/generate';
 import { lint } from '../../src/config/lint';
 import { mergeConfigs } from '../../src/config/merge';
@@ -54,6 +54,12 @@ describe('merge', () => {
     const m = mergeConfigs(base, [frag]);
     expect(m.text).toBe(`${base.text}\n# merged from frag\n# tune\nno options A\noptions\tA=2,C\npseudo-device vnd\nvioif* at virtio?\n`);
     expect(m.warnings).toEqual(['options A redefined by frag:2: previous 1, new 2']);
+    // every line of frag that is not in the output is named, with its line number
+    expect(m.dropped).toEqual([
+      'frag:3: options B dropped: the merged config already has it',
+      'frag:4: pseudo-device md dropped: the merged config already has it',
+      'frag:6: ld* at virtio? dropped: the merged config already has it',
+    ]);
     const [r] = lint([{ file: 'merged', text: m.text }]);
     expect(r.errors).toEqual([]);
   });

@@ -2,6 +2,8 @@
 'use strict';
 /*
  * The long fuzz run: `npm run fuzz -- --count 100000 [--seed N] [--configs N] [--truncate]`.
+ * Without --seed the seed comes from the clock; it is printed first and last, and `--seed N`
+ * replays a run exactly (same mutants, same order).
  * Drives the built CLI (dist/) in-process with the same engine and rules as test/fuzz/cli.test.ts.
  * --truncate also truncates every fixture at every byte through every command (slow: about
  * 220,000 sizes). Exit 1 when anything broke the rules; the mutant files are kept and named.
@@ -11,13 +13,18 @@ const engine = require('./engine');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+function whole(option, value) {
+	if (!/^\d+$/.test(value ?? '')) throw new Error(`fuzz: ${option} needs a whole number, not '${value}'`);
+	return Number(value);
+}
+
 function parseArgs(argv) {
 	const o = { count: 100000, seed: Date.now() % 1000000, configs: null, truncate: false };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
-		if (a === '--count') o.count = Number(argv[++i]);
-		else if (a === '--seed') o.seed = Number(argv[++i]);
-		else if (a === '--configs') o.configs = Number(argv[++i]);
+		if (a === '--count') o.count = whole(a, argv[++i]);
+		else if (a === '--seed') o.seed = whole(a, argv[++i]);
+		else if (a === '--configs') o.configs = whole(a, argv[++i]);
 		else if (a === '--truncate') o.truncate = true;
 		else throw new Error(`fuzz: unknown argument ${a}`);
 	}
@@ -53,6 +60,6 @@ async function main() {
 }
 
 main().catch((e) => {
-	process.stderr.write(`fuzz: ${e.stack}\n`);
+	process.stderr.write(e.message.startsWith('fuzz: ') ? `${e.message}\n` : `fuzz: ${e.stack}\n`);
 	process.exitCode = 2;
 });

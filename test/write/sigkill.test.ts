@@ -3,7 +3,8 @@
  * kernel (-o and --in-place, plain and .gz), hundreds of times. After every kill the target is the
  * complete old file or the complete new file (sha256 of one or the other), and with -o the input is
  * unchanged. A kill can leave a temporary file; the next write into the directory removes it.
- * Needs dist/ (npm test builds it first).
+ * Needs dist/ (npm test builds it first). `npm test` kills 15 writes per mode, `npm run test:full`
+ * 60 (test/support/mode.ts); KPATCH_KILLS=<n> sets it, KPATCH_TEST_VERBOSE=1 prints the counts.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,11 +12,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { report, sized } from '../support/mode';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'netbsd-amd64');
-const KILLS = Number(process.env.KPATCH_KILLS ?? 60); // kills per mode; 4 modes
+const KILLS = Number(process.env.KPATCH_KILLS ?? sized(15, 60)); // kills per mode; 4 modes
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const shaFile = (f: string) => (fs.existsSync(f) ? sha(fs.readFileSync(f)) : 'absent');
 const temporaries = (dir: string) => fs.readdirSync(dir).filter((f) => f.includes('.kpatch-'));
@@ -133,8 +135,7 @@ describe('SIGKILL during writes', () => {
     };
     // two lanes at a time (2 cores), each in its own directory
     await Promise.all([lane(0), lane(1)]);
-    // eslint-disable-next-line no-console
-    console.log(`${mode.name}: ${outcomes.runs} runs (write ${span} ms at first, ${window()} ms median), ${outcomes.killed} killed; target old ${outcomes.old}, new ${outcomes.new}; killed mid-write ${outcomes.midWrite}`);
+    report(`${mode.name}: ${outcomes.runs} runs (write ${span} ms at first, ${window()} ms median), ${outcomes.killed} killed; target old ${outcomes.old}, new ${outcomes.new}; killed mid-write ${outcomes.midWrite}`);
     expect(outcomes.killed).toBeGreaterThanOrEqual(KILLS); // the test had the power it claims
     expect(outcomes.midWrite).toBeGreaterThan(KILLS / 10); // and a good share of them while the new file was being written
   }, 120_000);

@@ -6,33 +6,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { diffConfigTexts } from '../../config/diff';
-import { extractConfig } from '../../config/extract';
+import { extractConfig } from '../../netbsd/embedded-config';
 import { ARCHES, FEATURES, generateConfig, type Arch } from '../../config/generate';
 import { lint, type LintResult } from '../../config/lint';
 import { mergeConfigs } from '../../config/merge';
 import type { SourceTree } from '../../config/resolve';
-import { KpatchError } from '../../errors';
+import { KpatchError, NotFoundError } from '../../errors';
 import { action, type Context } from '../context';
+import { packageDir } from '../package';
 import { MAX_INFLATED, openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { printWarnings, stylesFor, toJson } from '../render';
 import { ioMessage } from '../../node/io-message';
 import { writeFileAtomically } from '../../node/atomic';
-
-/**
- * The package's confs/ directory. Found by walking up from this module to kpatch's package.json,
- * because the module sits at a different depth in the sources (src/cli/commands), the per-file
- * build (dist/cli/commands) and the bundled bin (dist/cli).
- */
-function confsDir(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'kpatch') return path.join(dir, 'confs');
-    } catch {
-      // no package.json here
-    }
-    if (path.dirname(dir) === dir) throw new KpatchError('IO', 'cannot find kpatch\'s confs/ directory', 'reinstall kpatch');
-  }
-}
 
 /** Whether `real` (a resolved path) is `dir` or lies under it. */
 function isInside(real: string, dir: string): boolean {
@@ -162,9 +147,10 @@ function registerGenerate(config: Command, ctx: Context): void {
     .addHelpText('after', '\nExamples:\n  kpatch config generate --arch amd64 > SMOL\n  kpatch config generate --arch i386 --standalone --without tslog -o SMOL386')
     .action(
       action(ctx, (opts) => {
-        const confs = dirTree(confsDir(), [], "kpatch's confs/");
+        const confs = dirTree(packageDir('confs'), [], "kpatch's confs/");
         const g = generateConfig({ arch: opts.arch as Arch, profile: opts.profile, standalone: opts.standalone, with: opts.with, without: opts.without }, confs);
-        printWarnings(ctx.io, g.notApplied.map((n) => `${n.feature} not applied on ${opts.arch}: ${n.reason}`));
+        // Only what --with asked for and did not get is a warning; the profile's own n/a features are in the header.
+        printWarnings(ctx.io, g.notApplied.filter((n) => n.asked).map((n) => `${n.feature} not applied on ${opts.arch}: ${n.reason}`));
         if (opts.output) writeText(ctx, opts.output, g.text);
         else ctx.io.out(g.text);
         return 0;
@@ -200,10 +186,7 @@ function registerExtract(config: Command, ctx: Context): void {
     .action(
       action(ctx, (kernel) => {
         const text = extractConfig(readKernelBytes(kernel));
-        if (text === undefined) {
-          ctx.io.err(`kpatch: ${kernel}: no embedded config (built without options INCLUDE_CONFIG_FILE?)\n`);
-          return 1;
-        }
+        if (text === undefined) throw new NotFoundError(`${kernel}: no embedded config (built without options INCLUDE_CONFIG_FILE?)`);
         ctx.io.out(text);
         return 0;
       }),
@@ -239,6 +222,7 @@ function registerMerge(config: Command, ctx: Context): void {
       action(ctx, (base, fragments, opts) => {
         const m = mergeConfigs({ file: base, text: readText(base) }, fragments.map((f) => ({ file: f, text: readText(f) })));
         printWarnings(ctx.io, m.warnings);
+        for (const d of m.dropped) ctx.io.err(`note: ${d}\n`);
         if (opts.output) writeText(ctx, opts.output, m.text);
         else ctx.io.out(m.text);
         return 0;

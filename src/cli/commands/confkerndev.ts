@@ -79,7 +79,8 @@ function run(ctx: Context, opts: Options): number {
   const keep = [...opts.keep, ...(opts.keepFile ? parseNameList(readRegularFile(opts.keepFile).toString('utf8')) : [])];
   const disable = [...opts.disable, ...(opts.disableFile ? parseNameList(readRegularFile(opts.disableFile).toString('utf8')) : [])];
   if (opts.keepFile && keep.length === opts.keep.length) throw new KpatchError('USAGE', `-K ${opts.keepFile}: no driver names in the file`);
-  const c: Context = opts.color ? { ...ctx, io: { ...ctx.io, env: { ...ctx.io.env, FORCE_COLOR: '1' } } } : ctx;
+  // -c on the command line beats NO_COLOR in the environment (no-color.org allows a flag to override it).
+  const c: Context = opts.color ? { ...ctx, io: { ...ctx.io, env: { ...ctx.io.env, FORCE_COLOR: '1', NO_COLOR: undefined } } } : ctx;
   const file = openKernelFile(opts.input);
   try {
     const kernel = inspectKernel(file.source);

@@ -6,9 +6,13 @@ import type { CfEntry } from '../../netbsd/autoconf';
 import { entryLine } from '../../netbsd/format';
 import { requireAutoconf } from '../../netbsd/kernel';
 import { selectEntries } from '../../netbsd/select';
-import { action, type Context } from '../context';
+import { KpatchError } from '../../errors';
+import type * as PlanModule from '../../patch/plan';
+import { action, type Context, lazy } from '../context';
 import { hex, plainJson, printWarnings, stylesFor } from '../render';
 import { withKernel } from './kernel';
+
+const planner = lazy(() => require('../../patch/plan') as typeof PlanModule);
 
 /** The JSON shape of one entry. */
 export function entryJson(e: CfEntry) {
@@ -36,12 +40,18 @@ export function registerList(program: Command, ctx: Context): void {
     .description('list autoconf (cfdata) entries, userconf(4) style')
     .argument('<kernel>', 'kernel file (plain or gzip)')
     .argument('[selector...]', "entries to show: dev, devN, dev*, #N, or a glob such as 'vio*' (default: all)")
+    .option('--at <parent>', 'only entries attached at this parent: a driver (pci), a unit (pci0), pci?, root, or an interface attribute (ata)')
     .option('--json', 'print JSON only: one object per entry')
-    .addHelpText('after', "\nExamples:\n  kpatch list netbsd-SMOL\n  kpatch list netbsd-SMOL virtio ld0 'vio*' '#12'\n  kpatch list netbsd-GENERIC.gz --json")
+    .addHelpText('after', "\nExamples:\n  kpatch list netbsd-SMOL\n  kpatch list netbsd-SMOL virtio ld0 'vio*' '#12'\n  kpatch list netbsd-SMOL --at virtio\n  kpatch list netbsd-GENERIC.gz --json")
     .action(
       action(ctx, (path, selectors, opts) => {
         const table = withKernel(path, (k) => requireAutoconf(k));
-        const entries = selectors.length ? selectEntries(table.entries, selectors) : table.entries;
+        let entries = selectors.length ? selectEntries(table.entries, selectors) : table.entries;
+        const at = opts.at;
+        if (at !== undefined) {
+          entries = entries.filter((e) => planner().attachesAt(e, at));
+          if (entries.length === 0) throw new KpatchError('NO_SUCH_DEVICE', `no ${selectors.length ? `entry of ${selectors.join(' ')}` : 'entry'} attaches at '${at}'`, "'kpatch tree <kernel>' shows the parents");
+        }
         if (opts.json) {
           ctx.io.out(plainJson(entries.map(entryJson)));
           return 0;
