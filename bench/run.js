@@ -19,6 +19,7 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const { ensureKernels } = require('./gen-kernels');
 const { ensureTslog, RECORDS: TSLOG_RECORDS } = require('./gen-tslog');
+const { benchConfigLint } = require('./config-lint');
 
 const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
@@ -302,6 +303,8 @@ function main() {
 	out.push('', `tslog: ${tslog.file}, ${(tslog.size / 1048576).toFixed(1)} MB, ${tslog.records} records; medians of ${tslog.rows[0].runs} runs`, '');
 	out.push(fmtTslog(tslog, opts.markdown), '');
 	for (const t of tslogTargets(tslog)) out.push(`${opts.markdown ? '- ' : ''}${t.met ? 'met ' : 'MISS'}  ${t.name}: ${t.have.toFixed(0)} ${t.unit} (limit ${t.limit} ${t.unit})`);
+
+	out.push('', ...benchConfigLint(WORK, Math.min(opts.runs, 3), TIME).lines);
 	process.stdout.write(`${out.join('\n')}\n`);
 	if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ machine, results: results.map((a) => ({ ...a, targets: targets(a) })), tslog: { ...tslog, targets: tslogTargets(tslog) } }, null, 2));
 }

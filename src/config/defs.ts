@@ -1,14 +1,15 @@
 /**
  * Definitions from a source tree's files.* (devices, attachments, attributes, options), loaded the way config(1)
- * does for a `machine` line: NetBSD usr.bin/config main.c reads conf/files, then files.<arch>, the sub-architectures,
- * then files.<machine>, after defining the machine names as attributes.
+ * does for a `machine` line: NetBSD usr.bin/config gram.y setmachine() defines the machine names as attributes, then
+ * reads conf/files, files.<arch>, the sub-architectures and files.<machine>, following their includes and ifdefs.
+ * A line that cannot be parsed is a warning and reading goes on at the next line, so one odd construct never hides
+ * the definitions after it. A {@link DefinitionCache} parses each file once and loads each machine line once.
  */
-import type { Position } from './ast';
-import { ConfigError } from './errors';
-import { parseConfig } from './parser';
+import type { LocatorDef, Node, Position, Statement } from './ast';
+import { parseNodes } from './parser';
 import { walkConfig, type Issue, type SourceTree } from './resolve';
 
-/** A `device` / `defpseudo` definition. */
+/** A `device` / `defpseudo` / `defpseudodev` definition. */
 export interface DeviceDef {
   readonly name: string;
   readonly pseudo: boolean;
@@ -25,6 +26,13 @@ export interface AttachDef {
   readonly pos: Position;
 }
 
+/** A `define` (or a device's own interface attribute): its locators and the attributes it depends on. */
+export interface AttrDef {
+  readonly iface: boolean;
+  readonly locators?: readonly LocatorDef[];
+  readonly deps: readonly string[];
+}
+
 /** What an option name was declared as. */
 export type OptionKind = 'defflag' | 'defparam' | 'defopt' | 'deffs' | 'obsolete';
 
@@ -32,8 +40,8 @@ export type OptionKind = 'defflag' | 'defparam' | 'defopt' | 'deffs' | 'obsolete
 export interface Definitions {
   readonly devices: Map<string, DeviceDef>;
   readonly attachments: Map<string, AttachDef[]>;
-  /** Every defined attribute name (define, device, machine names), with whether it is an interface attribute. */
-  readonly attributes: Map<string, { iface: boolean }>;
+  /** Every defined attribute name (define, interface devices, attachments, machine names). */
+  readonly attributes: Map<string, AttrDef>;
   readonly options: Map<string, OptionKind>;
   readonly files: string[];
   /** Definition files that could not be read; checks that need a complete set are skipped when this is not empty. */
@@ -41,74 +49,115 @@ export interface Definitions {
   readonly issues: Issue[];
 }
 
-/** The files.* config(1) reads for `machine NAME [ARCH [SUBARCH...]]`, in reading order. */
+/** Parsed files by tree path and loaded definitions by machine line, shared by every config a lint run reads. */
+export interface DefinitionCache {
+  readonly parsed: Map<string, readonly Node[]>;
+  readonly byMachine: Map<string, Definitions>;
+}
+
+/** Creates an empty {@link DefinitionCache}. */
+export function createDefinitionCache(): DefinitionCache {
+  return { parsed: new Map(), byMachine: new Map() };
+}
+
+/** The files.* config(1) reads for `machine NAME [ARCH [SUBARCH...]]`, in reading order (gram.y setmachine). */
 export function definitionFiles(machine: readonly string[]): string[] {
   const [name, arch, ...subs] = machine;
   const out = ['conf/files'];
   if (arch) out.push(`arch/${arch}/conf/files.${arch}`);
-  for (const s of [...subs].reverse()) out.push(`arch/${s}/conf/files.${s}`);
+  // subarches are kept in a list built by prepending and each is pushed on the include stack in list order, so the
+  // stack pops them in the order written
+  for (const s of subs) out.push(`arch/${s}/conf/files.${s}`);
   out.push(`arch/${name}/conf/files.${name}`);
   return out;
 }
 
-/** Loads the definitions for a machine line from the tree; missing files are recorded, not fatal. */
-export function loadDefinitions(machine: readonly string[], tree: SourceTree): Definitions {
+/** Creates an empty definition set, the machine names already defined as attributes. */
+function emptyDefinitions(machine: readonly string[]): Definitions {
   const defs: Definitions = { devices: new Map(), attachments: new Map(), attributes: new Map(), options: new Map(), files: [], missing: [], issues: [] };
-  for (const m of machine) defs.attributes.set(m, { iface: false });
-  const isDefined = (n: string) => defs.attributes.has(n) || defs.devices.has(n);
+  for (const m of machine) defs.attributes.set(m, { iface: false, deps: [] });
+  return defs;
+}
+
+/** Copies a definition set, for a config that adds definitions of its own to a shared one. */
+export function copyDefinitions(d: Definitions): Definitions {
+  return {
+    devices: new Map(d.devices),
+    attachments: new Map([...d.attachments].map(([k, v]) => [k, [...v]])),
+    attributes: new Map(d.attributes),
+    options: new Map(d.options),
+    files: [...d.files],
+    missing: [...d.missing],
+    issues: [...d.issues],
+  };
+}
+
+/** Whether `name` counts as defined for ifdef/ifndef (scan.l getcurifdef looks it up in the attribute table). */
+export function isDefinedIn(defs: Definitions, name: string): boolean {
+  return defs.attributes.has(name) || defs.devices.has(name);
+}
+
+/** Records one definition statement in `defs` (config(1)'s defdev, defattr, defdevattach, defoption...). */
+export function addDefinition(defs: Definitions, s: Statement): void {
+  const pos = { file: s.file, line: s.line, column: s.column };
+  switch (s.kind) {
+    case 'device':
+    case 'defpseudo':
+    case 'defpseudodev': {
+      const attrs = [...(s.attrs ?? []), ...(s.iface ? [s.name] : [])];
+      defs.devices.set(s.name, { name: s.name, pseudo: s.kind !== 'device', attrs, at: pos });
+      if (s.iface) defs.attributes.set(s.name, { iface: true, locators: s.locatorDefs ?? [], deps: s.attrs ?? [] });
+      break;
+    }
+    case 'define':
+      defs.attributes.set(s.name, { iface: s.iface === true, ...(s.iface ? { locators: s.locatorDefs ?? [] } : {}), deps: s.attrs ?? [] });
+      break;
+    case 'attach': {
+      const list = defs.attachments.get(s.name) ?? [];
+      list.push({ device: s.name, at: s.attrs ?? [], with: s.with, pos });
+      defs.attachments.set(s.name, list);
+      if (s.with && !defs.attributes.has(s.with)) defs.attributes.set(s.with, { iface: false, deps: s.names ?? [] });
+      break;
+    }
+    case 'defflag':
+    case 'defparam':
+    case 'defopt':
+    case 'deffs':
+    case 'obsolete':
+      for (const n of s.names ?? []) defs.options.set(n, s.kind);
+      break;
+  }
+}
+
+/** Loads the definitions for a machine line from the tree (once per machine line with a cache); missing files are recorded, not fatal. */
+export function loadDefinitions(machine: readonly string[], tree: SourceTree, cache: DefinitionCache = createDefinitionCache()): Definitions {
+  const key = machine.join(' ');
+  const cached = cache.byMachine.get(key);
+  if (cached) return cached;
+  const defs = emptyDefinitions(machine);
+  const parse = (path: string, text: string): readonly Node[] => {
+    let nodes = cache.parsed.get(path);
+    if (!nodes) {
+      nodes = [...parseNodes(text, path)];
+      cache.parsed.set(path, nodes);
+    }
+    return nodes;
+  };
   for (const path of definitionFiles(machine)) {
     const text = tree.read(path);
     if (text === undefined) {
       defs.missing.push(path);
       continue;
     }
-    let parsed;
-    try {
-      parsed = parseConfig(text, path);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      defs.issues.push({ severity: 'error', file: e.file, line: e.line, column: e.column, message: e.detail });
-      continue;
-    }
-    const walk = walkConfig(parsed, {
-      tree,
-      treePathOfInput: path,
-      isDefined,
-      onStatement: ({ stmt: s }) => {
-        const pos = { file: s.file, line: s.line, column: s.column };
-        switch (s.kind) {
-          case 'device':
-          case 'defpseudo':
-          case 'defpseudodev': {
-            const attrs = [...(s.attrs ?? []), ...(s.iface ? [s.name!] : [])];
-            defs.devices.set(s.name!, { name: s.name!, pseudo: s.kind !== 'device', attrs, at: pos });
-            if (s.iface) defs.attributes.set(s.name!, { iface: true });
-            break;
-          }
-          case 'define':
-            defs.attributes.set(s.name!, { iface: s.iface === true });
-            break;
-          case 'attach': {
-            const list = defs.attachments.get(s.name!) ?? [];
-            list.push({ device: s.name!, at: s.attrs ?? [], with: s.with, pos });
-            defs.attachments.set(s.name!, list);
-            if (s.with) defs.attributes.set(s.with, { iface: false });
-            break;
-          }
-          case 'defflag':
-          case 'defparam':
-          case 'defopt':
-          case 'deffs':
-          case 'obsolete':
-            for (const n of s.names ?? []) defs.options.set(n, s.kind);
-            break;
-        }
-      },
-    });
+    const walk = walkConfig(
+      { file: path, nodes: parse(path, text) },
+      { tree, treePathOfInput: path, isDefined: (n) => isDefinedIn(defs, n), onStatement: ({ stmt }) => addDefinition(defs, stmt), parse, collect: false },
+    );
     defs.files.push(...walk.files);
     // A files.* include that is absent makes the set incomplete; it is not an error in the config being linted.
     defs.missing.push(...walk.unresolved);
     defs.issues.push(...walk.issues.filter((i) => !i.message.startsWith('cannot open ')));
   }
+  cache.byMachine.set(key, defs);
   return defs;
 }

@@ -10,7 +10,7 @@ import { instanceName } from './model';
 
 const show = (name: string, s: Setting) => (s.value === undefined ? name : `${name}=${s.value}`);
 
-function diffMap(kind: string, a: Map<string, Setting>, b: Map<string, Setting>, out: string[]): void {
+function diffMap(kind: string, a: ReadonlyMap<string, Setting>, b: ReadonlyMap<string, Setting>, out: string[]): void {
   const names = [...new Set([...a.keys(), ...b.keys()])].sort();
   for (const n of names) {
     const x = a.get(n);

@@ -4,7 +4,7 @@
  * ("already have options"), so a replacement is written as `no options X` followed by the new line.
  */
 import type { ConfigFile, Statement } from './ast';
-import { evaluate, instanceName, type ConfigModel } from './model';
+import { evaluate, instanceName, settingItems, type ConfigModel } from './model';
 import { parseConfig } from './parser';
 import { printConfig } from './print';
 import { walkConfig, type SourceTree } from './resolve';
@@ -55,11 +55,12 @@ export function mergeConfigs(base: NamedText, fragments: readonly NamedText[], o
 function mergeStatement(s: Statement, model: ConfigModel, frag: string, warnings: string[], dropped: string[]): string[] {
   const drop = (what: string) => dropped.push(`${frag}:${s.line}: ${what} dropped: the merged config already has it`);
   if (s.negated) return [s.raw];
-  const table = s.kind === 'options' ? model.options : s.kind === 'makeoptions' ? model.makeoptions : s.kind === 'file-system' ? model.fileSystems : undefined;
-  if (table) {
+  if (s.kind === 'options' || s.kind === 'makeoptions' || s.kind === 'file-system') {
+    const table = s.kind === 'options' ? model.options : s.kind === 'makeoptions' ? model.makeoptions : model.fileSystems;
+    const items = settingItems(s);
     const out: string[] = [];
     const kept: string[] = [];
-    for (const it of s.items ?? (s.names ?? []).map((name) => ({ name, op: undefined, value: undefined }))) {
+    for (const it of items) {
       const prev = table.get(it.name);
       if (!prev || it.op === '+=') {
         kept.push(it.op ? `${it.name}${it.op}${it.value}` : it.name);
@@ -74,11 +75,11 @@ function mergeStatement(s: Statement, model: ConfigModel, frag: string, warnings
       kept.push(it.op ? `${it.name}${it.op}${it.value}` : it.name);
     }
     if (kept.length === 0) return out;
-    const unchanged = kept.length === (s.items ?? s.names ?? []).length && out.length === 0;
+    const unchanged = kept.length === items.length && out.length === 0;
     return [...out, unchanged ? s.raw : `${s.kind}\t${kept.join(',')}`];
   }
   if (s.kind === 'pseudo-device') {
-    const prev = model.pseudoDevices.get(s.name!);
+    const prev = model.pseudoDevices.get(s.name);
     if (!prev) return [s.raw];
     if (prev.count === s.count) {
       drop(`pseudo-device ${s.name}${s.count === undefined ? '' : ` ${s.count}`}`);
@@ -88,7 +89,7 @@ function mergeStatement(s: Statement, model: ConfigModel, frag: string, warnings
     return [`no pseudo-device ${s.name}`, s.raw];
   }
   if (s.kind === 'instance') {
-    const same = model.instances.some((i) => instanceName(i) === instanceName({ device: s.device!, parent: s.parent }) && JSON.stringify(i.locators) === JSON.stringify(s.locators ?? []) && i.flags === s.flags);
+    const same = model.instances.some((i) => instanceName(i) === instanceName({ device: s.device, parent: s.parent }) && JSON.stringify(i.locators) === JSON.stringify(s.locators ?? []) && i.flags === s.flags);
     if (!same) return [s.raw];
     drop(s.raw.trim());
     return [];

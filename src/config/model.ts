@@ -2,7 +2,7 @@
  * The meaning of a kernel config after includes and `no` lines: which options, make options, file systems,
  * pseudo-devices and device instances remain. `no` applies to the state reached so far, as config.samples(5) says.
  */
-import type { DeviceRef, Locator, Position, Statement } from './ast';
+import type { DeviceRef, Locator, OptionItem, Position, Statement, StatementOf } from './ast';
 import { formatDeviceRef } from './print';
 import type { Issue, Reached } from './resolve';
 
@@ -10,6 +10,82 @@ import type { Issue, Reached } from './resolve';
 export interface Setting {
   readonly value?: string;
   readonly at: Position;
+}
+
+/**
+ * Settings by name, in insertion order, like a Map. A config may set millions of options, so a setting is not an
+ * object: the name maps to a slot in typed arrays (line, column, file number) and an array of values, about 60 bytes
+ * less per option than an object with a position object (docs/performance.md). `get` builds the Setting on demand.
+ */
+export class SettingTable implements ReadonlyMap<string, Setting> {
+  private readonly slots = new Map<string, number>();
+  private readonly settingValues: (string | undefined)[] = [];
+  private readonly fileNames: string[] = [];
+  private readonly fileNumbers = new Map<string, number>();
+  private lines = new Int32Array(16);
+  private columns = new Int32Array(16);
+  private files = new Int32Array(16);
+  private used = 0;
+
+  get size(): number {
+    return this.slots.size;
+  }
+  has(name: string): boolean {
+    return this.slots.has(name);
+  }
+  get(name: string): Setting | undefined {
+    const i = this.slots.get(name);
+    return i === undefined ? undefined : this.at(i);
+  }
+  /** Sets `name` to `value` made at `at`, moved to the end as config(1)'s option list does on a replacement. */
+  set(name: string, value: string | undefined, at: Position, isNew = false): this {
+    if (!isNew) this.slots.delete(name);
+    if (this.used === this.lines.length) this.grow();
+    const i = this.used++;
+    let f = this.fileNumbers.get(at.file);
+    if (f === undefined) {
+      f = this.fileNames.push(at.file) - 1;
+      this.fileNumbers.set(at.file, f);
+    }
+    this.settingValues[i] = value;
+    this.lines[i] = at.line;
+    this.columns[i] = at.column;
+    this.files[i] = f;
+    this.slots.set(name, i);
+    return this;
+  }
+  delete(name: string): boolean {
+    return this.slots.delete(name);
+  }
+  *entries(): MapIterator<[string, Setting]> {
+    for (const [name, i] of this.slots) yield [name, this.at(i)];
+  }
+  keys(): MapIterator<string> {
+    return this.slots.keys();
+  }
+  *values(): MapIterator<Setting> {
+    for (const i of this.slots.values()) yield this.at(i);
+  }
+  forEach(fn: (value: Setting, key: string, map: ReadonlyMap<string, Setting>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, Setting]> {
+    return this.entries();
+  }
+  private at(i: number): Setting {
+    return { value: this.settingValues[i], at: { file: this.fileNames[this.files[i]], line: this.lines[i], column: this.columns[i] } };
+  }
+  private grow(): void {
+    const n = this.lines.length * 2;
+    const widen = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.lines = widen(this.lines);
+    this.columns = widen(this.columns);
+    this.files = widen(this.files);
+  }
 }
 
 /** A device instance line that survived every `no`. */
@@ -25,9 +101,9 @@ export interface Instance {
 /** The evaluated config. */
 export interface ConfigModel {
   machine?: readonly string[];
-  readonly options: Map<string, Setting>;
-  readonly makeoptions: Map<string, Setting>;
-  readonly fileSystems: Map<string, Setting>;
+  readonly options: SettingTable;
+  readonly makeoptions: SettingTable;
+  readonly fileSystems: SettingTable;
   readonly pseudoDevices: Map<string, Setting & { count?: number }>;
   readonly instances: Instance[];
   readonly configs: Map<string, Setting>;
@@ -51,40 +127,69 @@ export function instanceName(i: { device: DeviceRef; parent?: DeviceRef | 'root'
 const sameRef = (a: DeviceRef | 'root', b: DeviceRef | 'root') =>
   a === 'root' || b === 'root' ? a === b : a.name === b.name && a.unit === b.unit;
 
+/** The items of an options / makeoptions / file-system line (a file-system line's names, as items without values). */
+export function settingItems(s: StatementOf<'options' | 'makeoptions' | 'file-system'>): readonly OptionItem[] {
+  return s.kind === 'file-system' ? s.names.map((name) => ({ name })) : s.items;
+}
+
 /** Evaluates reached statements into a model, with config(1)'s errors for duplicates and unmatched `no` lines. */
 export function evaluate(statements: readonly Reached[], opts: EvaluateOptions): { model: ConfigModel; issues: Issue[] } {
+  const ev = createEvaluator();
+  for (const r of statements) ev.add(r.stmt);
+  return ev.finish(opts);
+}
+
+/** An evaluator fed one statement at a time (lint streams a config through it without keeping the statements). */
+export interface Evaluator {
+  add(s: Statement): void;
+  /** The model and issues; findings that need every include read are kept only when `complete`. */
+  finish(opts: EvaluateOptions): { model: ConfigModel; issues: Issue[] };
+}
+
+/** Creates an {@link Evaluator} with an empty model. */
+export function createEvaluator(): Evaluator {
   const model: ConfigModel = {
-    options: new Map(), makeoptions: new Map(), fileSystems: new Map(), pseudoDevices: new Map(),
+    options: new SettingTable(), makeoptions: new SettingTable(), fileSystems: new SettingTable(), pseudoDevices: new Map(),
     instances: [], configs: new Map(), selects: new Map(), removed: new Set(),
   };
   const issues: Issue[] = [];
+  // findings that hold only when every include was read, kept apart until finish() knows
+  const ifComplete = new Set<Issue>();
+  const later = (i: Issue) => {
+    issues.push(i);
+    ifComplete.add(i);
+  };
   const err = (s: Statement, message: string) => issues.push({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
   const warn = (s: Statement, message: string) => issues.push({ severity: 'warning', file: s.file, line: s.line, column: s.column, message });
   const pos = (s: Statement): Position => ({ file: s.file, line: s.line, column: s.column });
   // config(1) stops caring about a `no` that misses only when it has seen everything; '-no' never complains.
   const missing = (s: Statement, message: string) => {
-    if (opts.complete && !s.soft) err(s, message);
+    if (!s.soft) later({ severity: 'error', file: s.file, line: s.line, column: s.column, message });
   };
   // options / makeoptions / file-system go through config(1)'s do_option and undo_option (usr.bin/config main.c,
   // since at least 1.89 of 2015): a second setting warns "already have" and replaces the first, and a `no` of something
   // never set warns "is not defined". Neither stops config(1), so neither is an error here (GENERIC + MODULAR relies on it).
-  const table = (s: Statement, map: Map<string, Setting>, what: string) => {
-    for (const item of s.items ?? (s.names ?? []).map((name) => ({ name, op: undefined, value: undefined }))) {
+  const table = (s: StatementOf<'options' | 'makeoptions' | 'file-system'>, map: SettingTable, what: string) => {
+    for (const item of settingItems(s)) {
       if (s.negated) {
-        if (!map.delete(item.name) && opts.complete && !s.soft) warn(s, `${what} '${item.name}' is not defined`);
+        if (!map.delete(item.name) && !s.soft) later({ severity: 'warning', file: s.file, line: s.line, column: s.column, message: `${what} '${item.name}' is not defined` });
+        continue;
+      }
+      // only an option already set costs a Setting object and a second lookup; a new one is just stored
+      if (!map.has(item.name)) {
+        map.set(item.name, item.value, s, true);
         continue;
       }
       const prev = map.get(item.name);
       if (prev && item.op === '+=') {
-        map.set(item.name, { value: `${prev.value ?? ''} ${item.value}`, at: pos(s) });
+        map.set(item.name, `${prev.value ?? ''} ${item.value}`, s);
         continue;
       }
       if (prev) warn(s, `already have ${what} '${item.name}${prev.value === undefined ? '' : `=${prev.value}`}'`);
-      map.delete(item.name); // replaced, and moved to the end as config(1)'s option list does
-      map.set(item.name, { value: item.value, at: pos(s) });
+      map.set(item.name, item.value, s); // replaced, and moved to the end as config(1)'s option list does
     }
   };
-  for (const { stmt: s } of statements) {
+  const add = (s: Statement) => {
     switch (s.kind) {
       case 'machine':
         model.machine = s.args;
@@ -102,16 +207,16 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
         table(s, model.fileSystems, 'file-system');
         break;
       case 'select':
-        if (s.negated) model.selects.delete(s.name!);
-        else model.selects.set(s.name!, { at: pos(s) });
+        if (s.negated) model.selects.delete(s.name);
+        else model.selects.set(s.name, { at: pos(s) });
         break;
       case 'config':
         if (s.negated) {
-          if (!model.configs.delete(s.name!)) missing(s, `config '${s.name}' is not defined`);
-        } else model.configs.set(s.name!, { value: (s.args ?? []).join(' '), at: pos(s) });
+          if (!model.configs.delete(s.name)) missing(s, `config '${s.name}' is not defined`);
+        } else model.configs.set(s.name, { value: (s.args ?? []).join(' '), at: pos(s) });
         break;
       case 'pseudo-device': {
-        const name = s.name!;
+        const name = s.name;
         if (s.negated) {
           if (!model.pseudoDevices.delete(name)) missing(s, `'${name}' not defined`);
         } else if (model.pseudoDevices.has(name)) err(s, `'${name}' already defined`);
@@ -120,10 +225,11 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
       }
       case 'instance': {
         if (!s.negated) {
-          model.instances.push({ device: s.device!, parent: s.parent!, locators: s.locators ?? [], flags: s.flags, disable: s.disable, at: pos(s) });
+          // the parser gives every instance line that is not a `no` its parent
+          if (s.parent) model.instances.push({ device: s.device, parent: s.parent, locators: s.locators ?? [], flags: s.flags, disable: s.disable, at: pos(s) });
           break;
         }
-        const dev = s.device!;
+        const dev = s.device;
         if (s.parent) {
           // config(1)'s deldevi (usr.bin/config sem.c): an instance name never configured is "`X' not defined";
           // otherwise the first line of that name at exactly that parent is removed (one, not all), else "not found".
@@ -131,7 +237,8 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
             missing(s, `'${formatDeviceRef(dev)}' not defined`);
             break;
           }
-          const at = model.instances.findIndex((i) => sameRef(i.device, dev) && sameRef(i.parent, s.parent!));
+          const parent = s.parent;
+          const at = model.instances.findIndex((i) => sameRef(i.device, dev) && sameRef(i.parent, parent));
           if (at < 0) {
             missing(s, `'${formatDeviceRef(dev)}' at '${formatDeviceRef(s.parent)}' not found`);
             break;
@@ -156,7 +263,7 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
         // config(1)'s deldeva: `no device at isa?` / `at isa0` removes the lines at exactly that parent, `at isa`
         // every line at any unit of isa. Nothing matching is not an error (only an unknown isa is, which needs the
         // definitions).
-        const p = s.parent!;
+        const p = s.parent;
         const atParent = (i: Instance) => (p !== 'root' && p.unit === undefined ? i.parent !== 'root' && i.parent.name === p.name : sameRef(i.parent, p));
         const gone = model.instances.filter(atParent);
         for (const g of gone) model.removed.add(g.device.name);
@@ -164,6 +271,9 @@ export function evaluate(statements: readonly Reached[], opts: EvaluateOptions):
         break;
       }
     }
-  }
-  return { model, issues };
+  };
+  return {
+    add,
+    finish: (opts) => ({ model, issues: opts.complete ? issues : issues.filter((i) => !ifComplete.has(i)) }),
+  };
 }

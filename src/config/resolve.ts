@@ -3,9 +3,8 @@
  * paths are relative to the tree root unless they start with `./` (relative to the including file). Paths that would
  * leave the tree, include cycles and runaway nesting are reported instead of followed.
  */
-import type { ConfigFile, Node, Position, Statement } from './ast';
-import { ConfigError } from './errors';
-import { parseConfig } from './parser';
+import type { Node, Position, Statement, StatementOf } from './ast';
+import { parseNodes } from './parser';
 
 /** Read access to a NetBSD `src/sys` tree; `read` returns undefined when the file does not exist. */
 export interface SourceTree {
@@ -16,6 +15,8 @@ export interface SourceTree {
 export interface Issue extends Position {
   readonly severity: 'error' | 'warning' | 'note';
   readonly message: string;
+  /** A line config(1) cannot parse (as opposed to a semantic finding). */
+  readonly syntax?: boolean;
 }
 
 /** Include nesting deeper than this is refused (config(1) has no limit; NetBSD's deepest real chain is about 5). */
@@ -35,6 +36,8 @@ export interface Walk {
   /** Include paths that could not be read (no tree, or missing). */
   readonly unresolved: string[];
   readonly files: string[];
+  /** For each file read through an include: the file and line of that include (for reading-order sorting). */
+  readonly includedFrom: Map<string, { file: string; line: number }>;
 }
 
 /** Normalises an include path against the tree, or returns an error message when it escapes the tree. */
@@ -73,30 +76,104 @@ export interface WalkOptions {
   readonly isDefined?: (name: string) => boolean;
   /** Called for each statement in order (after conditionals); may define attributes as it goes. */
   readonly onStatement?: (r: Reached) => void;
+  /** Parses an included file (a cache can share parses across walks); default: a fresh tolerant parse. */
+  readonly parse?: (path: string, text: string) => Iterable<Node>;
+  /** Keep the reached statements in `Walk.statements` (default true); off, only onStatement sees them. */
+  readonly collect?: boolean;
 }
 
-/** Walks a parsed config and, through the tree, its includes, honouring ifdef/ifndef/elifdef/elifndef/else/endif. */
-export function walkConfig(root: ConfigFile, opts: WalkOptions = {}): Walk {
+/** A file to walk: its name and its nodes, an array or a stream from parseNodes. */
+export interface WalkInput {
+  readonly file: string;
+  readonly nodes: Iterable<Node>;
+}
+
+/**
+ * Walks a parsed config and, through the tree, its includes, honouring ifdef/ifndef/elifdef/elifndef/else/endif the
+ * way scan.l does: a conditional's state is kept per file (an include inside a dead branch is not read), bad lines
+ * and unbalanced conditionals are issues, and reading goes on after them.
+ */
+export function walkConfig(root: WalkInput, opts: WalkOptions = {}): Walk {
   const statements: Reached[] = [];
   const issues: Issue[] = [];
   const unresolved: string[] = [];
   const files: string[] = [root.file];
+  const includedFrom = new Map<string, { file: string; line: number }>();
   const isDefined = opts.isDefined ?? (() => false);
-  const visit = (file: ConfigFile, chain: string[], treeKey: string | undefined) => {
-    walkNodes(file.nodes, isDefined, (stmt) => {
-      const reached = { stmt, via: chain };
-      if (stmt.kind === 'include' || stmt.kind === 'cinclude' || stmt.kind === 'package') {
-        statements.push(reached);
-        opts.onStatement?.(reached);
-        include(stmt, chain, treeKey);
-        return;
+  const collect = opts.collect !== false;
+  const parse = opts.parse ?? ((path: string, text: string) => parseNodes(text, path));
+  // gram.y prefix / package: include paths inside a prefix are relative to it (util.c sourcepath)
+  const prefixes: string[] = [];
+  const visit = (file: WalkInput, chain: string[], treeKey: string | undefined) => {
+    const stack: { live: boolean; matched: boolean; parentLive: boolean; sawElse: boolean; at: Position }[] = [];
+    const live = () => stack.length === 0 || stack[stack.length - 1].live;
+    const problem = (at: Position, message: string) => issues.push({ severity: 'error', file: at.file, line: at.line, column: at.column, message });
+    for (const n of file.nodes) {
+      if (n.type === 'invalid') {
+        if (live()) issues.push({ severity: 'error', ...n.error, syntax: true });
+        continue;
       }
-      statements.push(reached);
+      if (n.type !== 'statement') continue;
+      switch (n.kind) {
+        case 'ifdef':
+        case 'ifndef': {
+          const parentLive = live();
+          const cond = n.kind === 'ifdef' ? isDefined(n.name) : !isDefined(n.name);
+          stack.push({ live: parentLive && cond, matched: parentLive && cond, parentLive, sawElse: false, at: n });
+          continue;
+        }
+        case 'elifdef':
+        case 'elifndef':
+        case 'else': {
+          const top = stack[stack.length - 1];
+          if (!top || top.sawElse) {
+            problem(n, `mismatched ${n.kind}`);
+            continue;
+          }
+          if (n.kind === 'else') {
+            top.sawElse = true;
+            top.live = top.parentLive && !top.matched;
+          } else {
+            const cond = n.kind === 'elifdef' ? isDefined(n.name) : !isDefined(n.name);
+            top.live = top.parentLive && !top.matched && cond;
+          }
+          top.matched ||= top.live;
+          continue;
+        }
+        case 'endif':
+          if (!stack.pop()) problem(n, 'mismatched endif');
+          continue;
+      }
+      if (!live()) continue;
+      const reached = { stmt: n, via: chain };
+      if (collect) statements.push(reached);
       opts.onStatement?.(reached);
-    });
+      if (n.kind === 'include' || n.kind === 'cinclude' || n.kind === 'package') include(n, chain, treeKey);
+      else if (n.kind === 'prefix') {
+        if (n.path === undefined) prefixes.pop();
+        else prefixes.push(n.path);
+      }
+    }
+    for (const open of stack) problem(open.at, 'reached EOF while looking for endif');
   };
-  const include = (stmt: Statement, chain: string[], fromKey: string | undefined) => {
-    const resolved = treePath(stmt.path!, fromKey === undefined ? undefined : dirOf(fromKey));
+  const include = (stmt: StatementOf<'include' | 'cinclude' | 'package'>, chain: string[], fromKey: string | undefined) => {
+    let target = stmt.path;
+    if (stmt.kind === 'package') {
+      // scan.l package(): prefix_push(dirname), include(basename), prefix_pop at its end
+      const i = target.lastIndexOf('/');
+      prefixes.push(i < 0 ? '.' : target.slice(0, i));
+      target = target.slice(i + 1);
+    }
+    try {
+      const prefix = prefixes[prefixes.length - 1];
+      if (prefix !== undefined && !target.startsWith('/') && !target.startsWith('./')) target = `${prefix}/${target}`;
+      includeFile(stmt, target, chain, fromKey);
+    } finally {
+      if (stmt.kind === 'package') prefixes.pop();
+    }
+  };
+  const includeFile = (stmt: StatementOf<'include' | 'cinclude' | 'package'>, target: string, chain: string[], fromKey: string | undefined) => {
+    const resolved = treePath(target, fromKey === undefined ? undefined : dirOf(fromKey));
     if ('error' in resolved) {
       issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: resolved.error });
       return;
@@ -116,60 +193,16 @@ export function walkConfig(root: ConfigFile, opts: WalkOptions = {}): Walk {
     }
     const text = opts.tree.read(key);
     if (text === undefined) {
+      // A missing cinclude is skipped by config(1) too (scan.l include(..., conditional)), so the walk stays complete.
+      if (stmt.kind === 'cinclude' || stmt.optional === true) return;
       unresolved.push(key);
-      if (stmt.kind !== 'cinclude') {
-        issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: `cannot open ${key} for reading` });
-      }
-      return;
-    }
-    let parsed: ConfigFile;
-    try {
-      parsed = parseConfig(text, key);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      issues.push({ severity: 'error', file: e.file, line: e.line, column: e.column, message: e.detail });
+      issues.push({ severity: 'error', file: stmt.file, line: stmt.line, column: stmt.column, message: `cannot open ${key} for reading` });
       return;
     }
     files.push(key);
-    visit(parsed, [...chain, key], key);
+    if (!includedFrom.has(key)) includedFrom.set(key, { file: stmt.file, line: stmt.line });
+    visit({ file: key, nodes: parse(key, text) }, [...chain, key], key);
   };
   visit(root, [opts.treePathOfInput ?? root.file], opts.treePathOfInput);
-  return { statements, issues, unresolved, files };
-}
-
-/** Calls `visit` for each statement whose ifdef/ifndef conditions hold, in order (scan.l's state machine, as a stack). */
-export function walkNodes(nodes: readonly Node[], isDefined: (name: string) => boolean, visit: (s: Statement) => void): void {
-  // Each frame: is this branch live, has any branch of this if already matched, is the parent live.
-  const stack: { live: boolean; matched: boolean; parentLive: boolean }[] = [];
-  const live = () => stack.length === 0 || stack[stack.length - 1].live;
-  for (const n of nodes) {
-    if (n.type !== 'statement') continue;
-    switch (n.kind) {
-      case 'ifdef':
-      case 'ifndef': {
-        const parentLive = live();
-        const cond = n.kind === 'ifdef' ? isDefined(n.name!) : !isDefined(n.name!);
-        stack.push({ live: parentLive && cond, matched: parentLive && cond, parentLive });
-        continue;
-      }
-      case 'elifdef':
-      case 'elifndef': {
-        const top = stack[stack.length - 1];
-        const cond = n.kind === 'elifdef' ? isDefined(n.name!) : !isDefined(n.name!);
-        top.live = top.parentLive && !top.matched && cond;
-        top.matched ||= top.live;
-        continue;
-      }
-      case 'else': {
-        const top = stack[stack.length - 1];
-        top.live = top.parentLive && !top.matched;
-        top.matched = true;
-        continue;
-      }
-      case 'endif':
-        stack.pop();
-        continue;
-    }
-    if (live()) visit(n);
-  }
+  return { statements, issues, unresolved, files, includedFrom };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { run } from '../../src/cli/program';
@@ -63,3 +63,47 @@ describe('kpatch config (smoke)', () => {
     expect(d).toEqual({ code: 0, out: `options A=2\npseudo-device md\n\n# merged from ${c}\noptions B\n`, err: `note: ${c}:2: pseudo-device md dropped: the merged config already has it\n` });
   });
 });
+
+// issue 12: a symlink inside --sys pointed anywhere (`ln -s /etc/shadow sys/arch/t/conf/sh`) and its target was read,
+// parsed and, by `config diff`, printed. Every file read through the tree must resolve inside it.
+describe('kpatch config --sys reads nothing outside the tree', () => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'kpatch-sys-')));
+  const sys = join(root, 'sys');
+  mkdirSync(join(sys, 'arch', 't', 'conf'), { recursive: true });
+  mkdirSync(join(sys, 'dev'), { recursive: true });
+  // outside both the tree and the directory of the configs named on the command line
+  const secret = join(realpathSync(mkdtempSync(join(tmpdir(), 'kpatch-outside-'))), 'secret');
+  writeFileSync(secret, 'options\tSECRET_TOKEN=hunter2\n');
+  symlinkSync(secret, join(sys, 'arch', 't', 'conf', 'sh'));
+  // a link that stays inside the tree is followed as before
+  writeFileSync(join(sys, 'dev', 'real.config'), 'options\tINSIDE\n');
+  symlinkSync('../../../dev/real.config', join(sys, 'arch', 't', 'conf', 'inside'));
+  const k = join(root, 'K');
+  writeFileSync(k, 'include "arch/t/conf/sh"\n');
+  const refusal = `kpatch: refusing to read arch/t/conf/sh: it resolves to ${secret}, outside ${sys}; kpatch reads only files inside the source tree\n`;
+  it('lint: exit 2, one line, the outside file not read', async () => {
+    expect(await kpatch('config', 'lint', k, '--sys', sys)).toEqual({ code: 2, out: '', err: refusal });
+  });
+  it('diff: exit 2, and the outside file\'s content is not printed', async () => {
+    const empty = join(root, 'E');
+    writeFileSync(empty, '');
+    expect(await kpatch('config', 'diff', empty, k, '--sys', sys)).toEqual({ code: 2, out: '', err: refusal });
+  });
+  it('a link inside the tree is read', async () => {
+    const ok = join(root, 'OK');
+    writeFileSync(ok, 'include "arch/t/conf/inside"\n');
+    const e = join(root, 'E2');
+    writeFileSync(e, '');
+    expect(await kpatch('config', 'diff', e, ok, '--sys', sys)).toEqual({ code: 1, out: '+options INSIDE\n', err: '' });
+  });
+  it('a --sys that does not exist is one line, exit 2', async () => {
+    expect(await kpatch('config', 'lint', k, '--sys', join(root, 'nope'))).toEqual({ code: 2, out: '', err: `kpatch: cannot read --sys ${join(root, 'nope')}: no such file\n` });
+  });
+  it('without --sys, $NETBSDSRCDIR/sys is used and named on stderr', async () => {
+    let out = '';
+    let err = '';
+    const code = await run(['config', 'lint', k], { out: (t) => void (out += t), err: (t) => void (err += t), stdoutIsTTY: false, stderrIsTTY: false, env: { NETBSDSRCDIR: root } });
+    expect([code, out, err]).toEqual([2, '', `kpatch: using ${sys} as the NetBSD sys tree ($NETBSDSRCDIR/sys; --sys DIR to choose another)\n${refusal}`]);
+  });
+});
+

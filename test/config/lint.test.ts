@@ -193,10 +193,27 @@ describe('checks against definitions', () => {
     const r = lintText(`${head}isa0 at mainbus?\ncom0 at isa?\npv* at pvbus?\nvirtio* at pv?\nld* at virtio?\npvclock* at pv?\npseudo-device md\nfile-system FFS\noptions MTRR\noptions HZ=100\n`, tree);
     expect([r.errors, r.warnings, r.notes]).toEqual([[], [], []]);
   });
+  it("locators as config(1)'s fixloc checks them: required, extraneous, wildcards without a default", () => {
+    // isa's locators as conf/files declares them (optional port and irq with defaults, a required 'slot', an array)
+    const t = { ...tree, 'arch/amd64/conf/files.amd64': tree['arch/amd64/conf/files.amd64'].replace('device isa {}', 'device isa {[port = -1], slot, [irq = -1], drq[2] = {-1, -1}}') };
+    expect(errors(lintText(`${head}isa0 at mainbus?
+com0 at isa? slot 1 port 0x3f8 irq 4 drq 1,2
+`, t))).toEqual([]);
+    expect(errors(lintText(`${head}isa0 at mainbus?
+com0 at isa? port 0x3f8
+com1 at isa? slot 2 iomem 0 mem 1
+com2 at isa? slot ?
+`, t))).toEqual([
+      'K:5:1: com0: must specify slot',
+      'K:6:1: com1: extraneous locators: iomem, mem',
+      'K:7:1: com2: cannot wildcard slot',
+    ]);
+  });
   it('unknown devices, wrong parents, attaching at root', () => {
     expect(errors(lintText(`${head}pv* at pvbus?\nvioif* at pv?\nld* at pv?\nvirtio0 at root\n`, tree))).toEqual([
       "K:5:1: vioif* at pv?: unknown device 'vioif'",
-      "K:6:1: 'ld' cannot attach to 'pv'",
+      // sem.c adddev: cfgerror("%s's cannot attach to %s's", ...)
+      "K:6:1: ld's cannot attach to pv's",
       "K:7:1: 'virtio' cannot attach to the root",
     ]);
   });

@@ -1,10 +1,12 @@
 /**
  * The CLI under fuzzing, in-process through run(argv, io): aimed mutants of the committed fixtures
  * (test/fuzz/engine.js) through info, list, tree, check --microvm and disable --dry-run,
- * truncations of the two smallest kernels through info, and mutants of the real configs in
- * test/corpus through config lint. Every run must end with exit 0, 1 or 2, at most one stderr line
- * besides warnings, starting `kpatch: `, never an internal error, never a thrown exception, and
- * within 2 s (a hang shows up as the test's timeout).
+ * truncations of the two smallest kernels through info, mutants of the real configs in
+ * test/corpus through config lint, and configs that include the links of a hostile --sys tree
+ * (outside the tree, dangling, looping, to a directory, to a file over 64 MiB) through config lint
+ * and diff, where the outside file's content must never be printed. Every run must end with exit
+ * 0, 1 or 2, at most one stderr line besides warnings, starting `kpatch: `, never an internal
+ * error, never a thrown exception, and within 2 s (a hang shows up as the test's timeout).
  *
  * The seed is fixed (FUZZ_SEED, in the test names), so a failure in CI is replayed by running the
  * file again; KPATCH_FUZZ_SEED=<n> and KPATCH_FUZZ_COUNT=<n> change it. `npm test` runs 500
@@ -26,6 +28,7 @@ const seed = wholeNumber('KPATCH_FUZZ_SEED', FUZZ_SEED);
 const count = wholeNumber('KPATCH_FUZZ_COUNT', sized(500, 2000));
 const configCount = Math.ceil(count / 2);
 const step = sized(17, 1);
+const hostileCount = sized(100, 300);
 
 function wholeNumber(name: string, fallback: number): number {
   const v = process.env[name];
@@ -65,6 +68,13 @@ describe('CLI fuzz', () => {
     const sysDir = path.join(__dirname, '..', 'corpus', 'sys');
     const r = await engine.fuzzConfigs({ run, inputs: engine.configs(sysDir), seed, count: configCount, dir, sysDir });
     expect(r.runs).toBeGreaterThanOrEqual(3 * configCount);
+    expect(r.failures).toEqual([]);
+  }, 240_000);
+
+  // issue 12: symlinks in --sys lead anywhere, and files can be bigger than kpatch reads
+  it(`${hostileCount} configs including symlinks of every kind and oversized files through config lint --sys and config diff --sys`, async () => {
+    const r = await engine.fuzzHostileTree({ run, seed, count: hostileCount, dir });
+    expect(r.runs).toBe(2 * hostileCount + 2);
     expect(r.failures).toEqual([]);
   }, 240_000);
 

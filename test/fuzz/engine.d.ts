@@ -10,3 +10,5 @@ export function truncations(o: { run: Run; input: Input; dir: string; step?: num
 export interface ConfigInput { name: string; text: string }
 export function configs(sysDir: string): ConfigInput[];
 export function fuzzConfigs(o: { run: Run; inputs: ConfigInput[]; seed: number; count: number; dir: string; sysDir?: string; limitMs?: number }): Promise<{ failures: Failure[]; runs: number }>;
+export function hostileTree(dir: string): { sys: string; bigInput: string; links: string[] };
+export function fuzzHostileTree(o: { run: Run; seed: number; count: number; dir: string; limitMs?: number }): Promise<{ failures: Failure[]; runs: number }>;

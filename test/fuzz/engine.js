@@ -406,4 +406,93 @@ function configs(sysDir) {
 	return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-module.exports = { rng, layout, mutate, fuzz, truncations, judge, runCaptured, scratch, fixtures, commands, mutateConfig, fuzzConfigs, configs };
+/* ---- config files against a hostile --sys tree ---- */
+
+const SECRET = 'SECRET_TOKEN_4f1d';
+const BIG = (64 << 20) + 1; // one byte over what kpatch reads as text (MAX_TEXT)
+
+/**
+ * Builds a --sys tree whose files are links of every kind: to a file outside the tree (must never be read), inside
+ * it, dangling, to itself, to a directory, to a sparse file bigger than kpatch reads; plus a big input file.
+ */
+function hostileTree(dir) {
+	const root = path.join(dir, 'hostile');
+	const sys = path.join(root, 'sys');
+	const outside = path.join(dir, 'outside');
+	fs.mkdirSync(path.join(sys, 'arch', 't', 'conf'), { recursive: true });
+	fs.mkdirSync(path.join(sys, 'conf'), { recursive: true });
+	fs.mkdirSync(outside, { recursive: true });
+	fs.writeFileSync(path.join(outside, 'secret'), `options\t${SECRET}=1\n`);
+	fs.writeFileSync(path.join(sys, 'conf', 'files'), 'define\tmainbus {}\ndevice\tcpu\nattach\tcpu at mainbus\ndefpseudo\tmd\n');
+	fs.writeFileSync(path.join(sys, 'arch', 't', 'conf', 'std.t'), 'machine\tt\n');
+	fs.writeFileSync(path.join(sys, 'arch', 't', 'conf', 'files.t'), 'device\tmainbus {}\nattach\tmainbus at root\n');
+	const big = path.join(sys, 'conf', 'big.real');
+	fs.closeSync(fs.openSync(big, 'w'));
+	fs.truncateSync(big, BIG); // sparse: costs no disk
+	const links = {
+		out: path.join(outside, 'secret'),
+		outdir: outside,
+		in: '../../../arch/t/conf/std.t',
+		dangling: 'no-such-file',
+		self: 'self',
+		dir: '../../../conf',
+		big: '../../../conf/big.real',
+	};
+	for (const [name, target] of Object.entries(links)) fs.symlinkSync(target, path.join(sys, 'arch', 't', 'conf', name));
+	const bigInput = path.join(root, 'BIG_INPUT');
+	fs.closeSync(fs.openSync(bigInput, 'w'));
+	fs.truncateSync(bigInput, BIG);
+	return { sys, bigInput, links: Object.keys(links) };
+}
+
+const HOSTILE_LINES = ['include "arch/t/conf/std.t"', 'mainbus0 at root', 'cpu* at mainbus?', 'pseudo-device md', 'config netbsd root on ? type ?', 'options A', 'no options A', 'ifdef t', 'endif'];
+
+/**
+ * Runs `count` configs that include the hostile tree's links through `config lint --sys` and `config diff --sys`.
+ * Besides the usual rules (exit 0/1/2, one `kpatch:` line, no internal error, no hang), the outside file's content
+ * must never reach stdout, and a config that includes a link leading outside must be refused with exit 2.
+ */
+async function fuzzHostileTree({ run, seed, count, dir, limitMs = 2000 }) {
+	const r = rng(seed);
+	const { sys, bigInput, links } = hostileTree(dir);
+	// the configs live in a directory of their own: kpatch also reads what lies under the directory of a config
+	// named on the command line, and the outside file must be outside that too
+	fs.mkdirSync(path.join(dir, 'configs'), { recursive: true });
+	const file = path.join(dir, 'configs', 'HOSTILE');
+	const empty = path.join(dir, 'configs', 'EMPTY');
+	fs.writeFileSync(empty, '');
+	const failures = [];
+	let runs = 0;
+	const check = async (argv, text, outside) => {
+		const t0 = process.hrtime.bigint();
+		const res = await runCaptured(run, argv);
+		runs++;
+		let why = judgeLint(res, Number(process.hrtime.bigint() - t0) / 1e6, limitMs);
+		if (!why && res.out.includes(SECRET)) why = 'printed the content of a file outside the tree';
+		if (!why && outside && res.code !== 2) why = `exit ${res.code} for an include that leads outside the tree`;
+		if (why) {
+			const keep = path.join(dir, `hostile-failure-${failures.length}`);
+			fs.writeFileSync(keep, text);
+			failures.push({ fixture: 'hostile tree', mutant: runs, argv: argv.map((a) => (a === file ? keep : a)).join(' '), why });
+		}
+	};
+	for (let n = 0; n < count && failures.length < 20; n++) {
+		const lines = [];
+		for (let k = 1 + r.int(6); k > 0; k--) lines.push(r.pick(HOSTILE_LINES));
+		const link = r.pick(links);
+		lines.splice(r.int(lines.length + 1), 0, `${r.pick(['include', 'cinclude', '-include'])} "arch/t/conf/${link}"`);
+		let text = lines.join('\n') + '\n';
+		if (r.next() < 0.3) text = mutateConfig(text, r).text;
+		fs.writeFileSync(file, text);
+		// the include is followed only where it survived the mutation and sits in a live branch; judge "outside" on the
+		// plain text: a line that names an outside link and is not commented out
+		const outside = /^(include|cinclude|-include) "arch\/t\/conf\/out"$/m.test(text) && !/^(ifdef|ifndef|elifdef|elifndef|else|endif)\b/m.test(text);
+		await check(['config', 'lint', '--sys', sys, file], text, outside);
+		await check(['config', 'diff', empty, file, '--sys', sys], text, false);
+	}
+	await check(['config', 'lint', bigInput], '(sparse file)', false);
+	await check(['config', 'lint', '--sys', sys, bigInput], '(sparse file)', false);
+	return { failures, runs };
+}
+
+module.exports = { rng, layout, mutate, fuzz, truncations, judge, runCaptured, scratch, fixtures, commands, mutateConfig, fuzzConfigs, configs, fuzzHostileTree, hostileTree };

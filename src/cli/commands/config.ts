@@ -16,19 +16,82 @@ import { action, type Context } from '../context';
 import { packageDir } from '../package';
 import { MAX_INFLATED, openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { printWarnings, stylesFor, toJson } from '../render';
+import { ioMessage } from '../../node/io-message';
 import { writeFileAtomically } from '../../node/atomic';
 
-/** A SourceTree over a directory: reads files under it, never above it (paths come normalised from the core). */
-export function dirTree(root: string): SourceTree {
+/** Whether `real` (a resolved path) is `dir` or lies under it. */
+function isInside(real: string, dir: string): boolean {
+  const rel = path.relative(dir, real);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The resolved path of a directory kpatch reads a tree from, or one clear error. */
+function realDirectory(dir: string, what: string): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch (e) {
+    throw new KpatchError('IO', `cannot read ${what} ${dir}: ${ioMessage(e)}`);
+  }
+  if (!fs.statSync(real).isDirectory()) throw new KpatchError('IO', `cannot read ${what} ${dir}: not a directory`);
+  return real;
+}
+
+/**
+ * A SourceTree over a directory. The core hands it normalised paths that cannot climb out of the tree, but a symlink
+ * inside the tree can point anywhere (`sys/arch/t/conf/sh -> /etc/shadow`): every file is resolved to its real path
+ * and read only when that lies inside the resolved tree or one of `alsoInside` (the directories of the configs named
+ * on the command line). Anything else is refused with one line, not read.
+ */
+export function dirTree(root: string, alsoInside: readonly string[] = [], what = '--sys'): SourceTree {
+  const realRoot = realDirectory(root, what);
+  const allowed = [realRoot, ...alsoInside];
   return {
     read(p) {
+      let real: string;
       try {
-        return readRegularFile(path.join(root, p)).toString('utf8');
+        real = fs.realpathSync(path.join(realRoot, p));
       } catch {
-        return undefined; // missing, a directory, a FIFO...: config(1)'s "cannot open" from the core
+        return undefined; // missing or a dangling link: config(1)'s "cannot open" from the core
+      }
+      if (!allowed.some((d) => isInside(real, d))) {
+        throw new KpatchError('IO', `refusing to read ${p}: it resolves to ${real}, outside ${realRoot}`, 'kpatch reads only files inside the source tree');
+      }
+      try {
+        // the resolved path, so the check above and the open name the same file (no link left to follow)
+        return readRegularFile(real).toString('utf8');
+      } catch (e) {
+        if (e instanceof KpatchError && / bytes, more than /.test(e.message)) throw e;
+        return undefined; // a directory, a FIFO...: "cannot open"
       }
     },
   };
+}
+
+/**
+ * The tree `--sys` names, else `$NETBSDSRCDIR/sys`, else /usr/src/sys when it exists (where build.sh and config(1)
+ * look), with the reason; undefined when there is none.
+ */
+function resolveSys(given: string | undefined, env: NodeJS.ProcessEnv): { dir: string; why?: string } | undefined {
+  if (given !== undefined) return { dir: given };
+  if (env.NETBSDSRCDIR) return { dir: path.join(env.NETBSDSRCDIR, 'sys'), why: '$NETBSDSRCDIR/sys' };
+  if (fs.existsSync('/usr/src/sys/conf/files')) return { dir: '/usr/src/sys', why: '/usr/src/sys exists' };
+  return undefined;
+}
+
+/** The SourceTree for --sys (or its default), saying on stderr which default was taken. */
+function sysTree(ctx: Context, given: string | undefined, inputs: readonly string[]): { tree?: SourceTree; dir?: string } {
+  const sys = resolveSys(given, ctx.io.env);
+  if (!sys) return {};
+  if (sys.why) ctx.io.err(`kpatch: using ${sys.dir} as the NetBSD sys tree (${sys.why}; --sys DIR to choose another)\n`);
+  const dirs = inputs.map((f) => {
+    try {
+      return fs.realpathSync(path.dirname(f));
+    } catch {
+      return path.resolve(path.dirname(f));
+    }
+  });
+  return { tree: dirTree(sys.dir, dirs), dir: sys.dir };
 }
 
 function readText(file: string): string {
@@ -55,13 +118,14 @@ function registerLint(config: Command, ctx: Context): void {
     .command('lint')
     .description('check kernel configs for the errors config(1) raises, without false alarms')
     .argument('<file...>', 'kernel config files')
-    .option('--sys <dir>', 'NetBSD src/sys tree: resolve includes and check devices against files.*')
+    .option('--sys <dir>', 'NetBSD src/sys tree: resolve includes and check devices against files.* (default: $NETBSDSRCDIR/sys, else /usr/src/sys when it exists)')
     .option('--json', 'print JSON: one {file, errors, warnings, notes} object per file')
-    .addHelpText('after', '\nExit status: 0 no errors, 1 errors found, 2 a file cannot be read.\n\nExamples:\n  kpatch config lint SMOL --sys /usr/src/sys\n  kpatch config lint MYKERNEL --json')
+    .addHelpText('after', '\nExit status: 0 no errors, 1 errors found, 2 a file cannot be read (or resolves outside the tree).\n\nExamples:\n  kpatch config lint /usr/src/sys/arch/amd64/conf/GENERIC --sys /usr/src/sys\n  kpatch config lint SMOL                 with $NETBSDSRCDIR set, or /usr/src/sys present\n  kpatch config lint MYKERNEL --json')
     .action(
       action(ctx, (files, opts) => {
-        const inputs = files.map((file) => ({ file, text: readText(file), treePath: treePathIn(opts.sys, file) }));
-        const results = lint(inputs, { sys: opts.sys ? dirTree(opts.sys) : undefined });
+        const { tree, dir } = sysTree(ctx, opts.sys, files);
+        const inputs = files.map((file) => ({ file, text: readText(file), treePath: treePathIn(dir, file) }));
+        const results = lint(inputs, { sys: tree });
         if (opts.json) ctx.io.out(toJson(results));
         else results.forEach((r) => printLint(ctx, r));
         return results.some((r) => r.errors.length > 0) ? 1 : 0;
@@ -83,7 +147,7 @@ function registerGenerate(config: Command, ctx: Context): void {
     .addHelpText('after', '\nExamples:\n  kpatch config generate --arch amd64 > SMOL\n  kpatch config generate --arch i386 --standalone --without tslog -o SMOL386')
     .action(
       action(ctx, (opts) => {
-        const confs = dirTree(packageDir('confs'));
+        const confs = dirTree(packageDir('confs'), [], "kpatch's confs/");
         const g = generateConfig({ arch: opts.arch as Arch, profile: opts.profile, standalone: opts.standalone, with: opts.with, without: opts.without }, confs);
         // Only what --with asked for and did not get is a warning; the profile's own n/a features are in the header.
         printWarnings(ctx.io, g.notApplied.filter((n) => n.asked).map((n) => `${n.feature} not applied on ${opts.arch}: ${n.reason}`));
@@ -139,7 +203,7 @@ function registerDiff(config: Command, ctx: Context): void {
     .addHelpText('after', '\nLines: -removed, +added, " name old -> new" changed. Exit status: 0 same, 1 different.\n\nExample:\n  kpatch config diff MICROVM SMOL --sys /usr/src/sys')
     .action(
       action(ctx, (a, b, opts) => {
-        const lines = diffConfigTexts({ file: a, text: readText(a) }, { file: b, text: readText(b) }, { sys: opts.sys ? dirTree(opts.sys) : undefined });
+        const lines = diffConfigTexts({ file: a, text: readText(a) }, { file: b, text: readText(b) }, { sys: opts.sys ? dirTree(opts.sys, [a, b].map((f) => path.resolve(path.dirname(f)))) : undefined });
         for (const l of lines) ctx.io.out(`${l}\n`);
         return lines.length === 0 ? 0 : 1;
       }),
