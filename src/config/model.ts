@@ -218,7 +218,11 @@ export function createEvaluator(): Evaluator {
       case 'pseudo-device': {
         const name = s.name;
         if (s.negated) {
-          if (!model.pseudoDevices.delete(name)) missing(s, `'${name}' not defined`);
+          // sem.c 1.73 (2015) delpseudo made this "`X' not defined" an error. Today's config(1) accepts it: since
+          // January 2024 arc RAMDISK and sgimips INSTALL32_IP2x say `no pseudo-device raid`/`sequencer` after the
+          // GENERIC they include commented those out, and both are install kernels of NetBSD's daily release builds.
+          // So it is a warning here, like a `no options` of an option never set.
+          if (!model.pseudoDevices.delete(name) && !s.soft) later({ severity: 'warning', file: s.file, line: s.line, column: s.column, message: `pseudo-device '${name}' not defined` });
         } else if (model.pseudoDevices.has(name)) err(s, `'${name}' already defined`);
         else model.pseudoDevices.set(name, { at: pos(s), count: s.count });
         break;
