@@ -11,7 +11,7 @@ import { IN_BSS, lookupAddress, mapAddress } from '../elf/address';
 import type { ElfFile } from '../elf/file';
 import { viewAt } from '../elf/file';
 import { type ElfSymbol, findSymbol, type SymbolTable } from '../elf/symbols';
-import type { Target } from '../elf/target';
+import { alignmentOf, type Target } from '../elf/target';
 import { FormatError, KpatchError } from '../errors';
 import type { NetbsdVersion } from './ident';
 import { NL } from './nlist';
@@ -244,44 +244,82 @@ export function expectedVariant(v: NetbsdVersion | undefined): CfdataVariant | u
   return undefined;
 }
 
+/** How one layout reads the entries: how many states are possible (0-4), how many non-zero, the largest |unit|. */
+interface Reading {
+  readonly valid: number;
+  readonly nonzero: number;
+  readonly maxUnit: number;
+}
+
+function readAs(view: ByteView, count: number, tableOffset: number, layout: CfdataLayout): { reading: Reading; units: number[]; states: number[] } {
+  const units: number[] = [];
+  const states: number[] = [];
+  let valid = 0;
+  let nonzero = 0;
+  let maxUnit = 0;
+  for (let i = 0; i < count; i++) {
+    const at = tableOffset + i * layout.size;
+    const state = readField(view, at, layout.fields.fstate);
+    const unit = readField(view, at, layout.fields.unit);
+    if (state >= 0 && state <= 4) valid++;
+    if (state !== 0) nonzero++;
+    maxUnit = Math.max(maxUnit, Math.abs(unit));
+    units.push(unit);
+    states.push(state);
+  }
+  return { reading: { valid, nonzero, maxUnit }, units, states };
+}
+
 /**
- * Decides the cfdata variant from the bytes. A state of 1..4 in the bitfield's state byte means
- * bitfield (under the short layout that byte is the high byte of a state < 256, always 0); a short
- * state of 1..4 means short (under the bitfield layout that short would read state << 8). STAR
- * entries exist in every real config, so real kernels always give evidence.
+ * Decides the cfdata variant from the bytes, then checks it against the release. The unit/state
+ * word is 4 bytes in both layouts; read under the wrong layout, one field takes bytes of the other:
+ * - a bitfield kernel read as short has state = (a unit byte or the state) << 8 in little-endian
+ *   files and (low unit byte) << 8 | state in big-endian ones: impossible states (> 4);
+ * - a short kernel read as bitfield has its short state's high byte (0) as the state in
+ *   little-endian files, and units that are the short units << 8 (plus the state << 16 in
+ *   little-endian files): the same or fewer non-zero states and larger units.
+ * So the layout with more possible states wins; on a tie, the one with more non-zero states; then
+ * the one with smaller units. When both read every entry the same (every unit a multiple of 256
+ * and the same states: all units 0 on a big-endian kernel, say), only the release can decide.
  */
 function detectVariant(view: ByteView, count: number, tableOffset: number, layouts: AutoconfLayouts, version: NetbsdVersion | undefined): [CfdataVariant, string] {
-  const size = layouts.cfdata.bitfield.size;
-  const b = layouts.cfdata.bitfield.fields.fstate;
-  const s = layouts.cfdata.short.fields.fstate;
-  let bitfield = 0;
-  let short = 0;
-  for (let i = 0; i < count; i++) {
-    const at = tableOffset + i * size;
-    const vb = readField(view, at, b);
-    const vs = readField(view, at, s);
-    if (vb >= 1 && vb <= 4) bitfield++;
-    if (vs >= 1 && vs <= 4) short++;
-  }
+  const b = readAs(view, count, tableOffset, layouts.cfdata.bitfield);
+  const s = readAs(view, count, tableOffset, layouts.cfdata.short);
   const expected = expectedVariant(version);
   const release = version ? `NetBSD ${version.text}` : undefined;
-  let variant: CfdataVariant;
-  let evidence: string;
-  if (bitfield > 0 && short > 0) {
-    throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: ${bitfield} entries read as ${CFDATA_ERA.bitfield} and ${short} as ${CFDATA_ERA.short}`, 'refusing to guess: a wrong guess would corrupt unit numbers');
-  } else if (bitfield > 0 || short > 0) {
-    variant = bitfield > 0 ? 'bitfield' : 'short';
-    evidence = `${Math.max(bitfield, short)} of ${count} entries have a non-zero state in the ${variant} state field`;
-  } else if (expected) {
+  const same = b.units.every((u, i) => u === s.units[i] && b.states[i] === s.states[i]);
+  let variant: CfdataVariant | undefined;
+  let evidence = '';
+  const other = (v: CfdataVariant): CfdataVariant => (v === 'bitfield' ? 'short' : 'bitfield');
+  const pick = (v: CfdataVariant, why: string) => {
+    variant = v;
+    evidence = why;
+  };
+  const [rb, rs] = [b.reading, s.reading];
+  if (rb.valid !== rs.valid) {
+    const v: CfdataVariant = rb.valid > rs.valid ? 'bitfield' : 'short';
+    const lost = v === 'bitfield' ? rs : rb;
+    pick(v, `${count - lost.valid} of ${count} entries read a state outside 0-4 as ${other(v)}`);
+  } else if (!same && rb.nonzero !== rs.nonzero) {
+    const v: CfdataVariant = rb.nonzero > rs.nonzero ? 'bitfield' : 'short';
+    const won = v === 'bitfield' ? rb : rs;
+    pick(v, `${won.nonzero} of ${count} entries have a non-zero state in the ${v} state field, ${(v === 'bitfield' ? rs : rb).nonzero} as ${other(v)}`);
+  } else if (!same && rb.maxUnit !== rs.maxUnit) {
+    const v: CfdataVariant = rb.maxUnit < rs.maxUnit ? 'bitfield' : 'short';
+    pick(v, `the same states either way; units reach ${(v === 'bitfield' ? rb : rs).maxUnit} as ${v} and ${(v === 'bitfield' ? rs : rb).maxUnit} as ${other(v)} (the other field's bytes)`);
+  }
+  if (!variant) {
+    const why = rb.nonzero === 0 ? 'every entry has state 0' : 'both layouts read the same units and states';
+    if (!expected) {
+      throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: ${why} and ${release ?? 'no NetBSD version'} does not decide`, 'refusing to guess: a wrong guess would corrupt unit numbers');
+    }
     variant = expected;
-    evidence = `every state is 0, so the ${release} ident decides`;
-  } else {
-    throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: every entry has state 0 and ${release ?? 'no NetBSD version'} does not decide`, 'refusing to guess: a wrong guess would corrupt unit numbers');
-  }
-  if (expected && expected !== variant) {
+    evidence = rb.nonzero === 0 ? `every state is 0, so ${release} decides` : `both layouts read the same units and states, so ${release} decides`;
+  } else if (expected && expected !== variant) {
     throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata bytes look like ${CFDATA_ERA[variant]} but the kernel says ${release}, which uses ${CFDATA_ERA[expected]}`, 'refusing to guess: a wrong guess would corrupt unit numbers');
+  } else if (expected) {
+    evidence += `; agrees with ${release}`;
   }
-  if (expected) evidence += `; agrees with ${release}`;
   return [variant, evidence];
 }
 
@@ -388,7 +426,7 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
 
 function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
   const [symtab, sym] = requireSymbol(file, symbols, NL.cfdata.name);
-  const layouts = autoconfLayouts(target.model);
+  const layouts = autoconfLayouts(target.model, alignmentOf(target.abi));
   const r = new Reader(file, target);
   const entrySize = layouts.cfdata.bitfield.size;
   const symAt = symtab.section.offset + sym.index * symtab.entsize;

@@ -28,7 +28,10 @@ export interface KernelInfo {
     readonly description: string;
   };
   readonly arch: string | null;
+  /** The ident note's version, or null when the kernel has none. */
   readonly netbsd: { readonly text: string; readonly raw: number } | null;
+  /** The release and where it was read (ident note, osrelease, version banner), or null when unknown. */
+  readonly release: { readonly text: string; readonly raw: number; readonly from: string } | null;
   readonly ostype: string | null;
   readonly osrelease: string | null;
   readonly version: string | null;
@@ -106,6 +109,7 @@ export function kernelInfo(k: Kernel, facts: FileFacts): KernelInfo {
     },
     arch: k.target?.arch ?? null,
     netbsd: k.ident ? { text: k.ident.version.text, raw: k.ident.version.raw } : null,
+    release: k.release ? { text: k.release.version.text, raw: k.release.version.raw, from: k.release.from } : null,
     ostype: k.strings.ostype,
     osrelease: k.strings.osrelease,
     version: k.strings.version,

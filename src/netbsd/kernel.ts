@@ -32,8 +32,37 @@ export interface Kernel {
   readonly symtab: SymbolTable | undefined;
   readonly strings: VersionStrings;
   readonly pvh: PvhEntry | undefined;
-  /** The best version known: the ident note, else osrelease. */
+  /** The best version known: the ident note, else osrelease, else the version banner (see `release`). */
   readonly version: NetbsdVersion | undefined;
+  /** The version and where it was read: NetBSD 4.x and earlier have no ident note, only the vers.c strings. */
+  readonly release: Release | undefined;
+}
+
+/** A NetBSD release and where kpatch read it. */
+export interface Release {
+  readonly version: NetbsdVersion;
+  /** `ident note`; `osrelease` (the symbol); `version banner` ("NetBSD 4.0 (GENERIC) #0: ..." found in the data of a stripped kernel). */
+  readonly from: 'ident note' | 'osrelease' | 'version banner';
+}
+
+/**
+ * Finds vers.c's banner ("NetBSD 4.0 (GENERIC) #0: ...") in the loadable bytes of a kernel without
+ * symbols: the only place a stripped kernel older than the ident note says its release.
+ */
+export function findVersionBanner(file: ElfFile): string | undefined {
+  const marker = Buffer.from('NetBSD ', 'latin1');
+  for (const p of file.loads) {
+    if (p.filesz === 0) continue;
+    const bytes = Buffer.from(file.source.read(p.offset, p.filesz));
+    for (let i = bytes.indexOf(marker); i >= 0; i = bytes.indexOf(marker, i + 1)) {
+      // The banner starts a string: the byte before it is a NUL (or it opens the segment).
+      if (i > 0 && bytes[i - 1] !== 0) continue;
+      const end = bytes.indexOf(0, i);
+      const text = bytes.toString('latin1', i, end < 0 ? Math.min(bytes.length, i + 256) : Math.min(end, i + 256));
+      if (/^NetBSD \d+\.\d+\S* \([^)\s]+\) #\d+/.test(text)) return text;
+    }
+  }
+  return undefined;
 }
 
 function readStringSymbol(file: ElfFile, symtab: SymbolTable | undefined, name: string, max: number): string | null {
@@ -55,6 +84,7 @@ export function inspectKernel(source: ByteSource): Kernel {
   // The version strings cost three symbol lookups; list and the editing commands never print them,
   // so they are read on first use.
   let strings: VersionStrings | undefined;
+  let banner: string | null | undefined;
   const readStrings = (): VersionStrings =>
     (strings ??= {
       ostype: readStringSymbol(elf, symtab, NL.ostype.name, 64),
@@ -72,9 +102,17 @@ export function inspectKernel(source: ByteSource): Kernel {
     },
     pvh: findPvh(elf, notes),
     get version() {
-      if (ident) return ident.version;
-      const release = readStrings().osrelease;
-      return release ? parseOsrelease(release) : undefined;
+      return this.release?.version;
+    },
+    get release(): Release | undefined {
+      if (ident) return { version: ident.version, from: 'ident note' };
+      const osrelease = readStrings().osrelease;
+      const fromSymbol = osrelease ? parseOsrelease(osrelease) : undefined;
+      if (fromSymbol) return { version: fromSymbol, from: 'osrelease' };
+      if (symtab) return undefined;
+      banner ??= findVersionBanner(elf) ?? null;
+      const fromBanner = banner ? parseOsrelease(banner.slice('NetBSD '.length)) : undefined;
+      return fromBanner ? { version: fromBanner, from: 'version banner' } : undefined;
     },
   };
 }

@@ -15,7 +15,7 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
     ['file', `${i.file}${i.compressed ? ` (${i.compressed}, ${i.fileSize} bytes; ${i.size} inflated)` : ` (${i.size} bytes)`}`],
     ['format', i.format.description],
     ['machine', i.arch ?? `${i.format.machineName} (not supported for patching)`],
-    ['netbsd', i.netbsd ? `${i.netbsd.text} (ident note ${i.netbsd.raw})` : 'no NetBSD ident note'],
+    ['netbsd', netbsdLine(i)],
     ['ostype', i.ostype ?? '-'],
     ['osrelease', i.osrelease ?? '-'],
     ['version', i.version ? i.version.split('\n')[0] : '-'],
@@ -25,6 +25,13 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
     ['config', i.embeddedConfig ? 'embedded (options INCLUDE_CONFIG_FILE; kpatch config extract prints it)' : 'not embedded'],
   ];
   return rows.map(([k, v]) => `${bold(k.padEnd(10))} ${v}\n`).join('');
+}
+
+/** The release and where it came from: NetBSD 4.x and older say it only in osrelease and the version banner. */
+function netbsdLine(i: KernelInfo): string {
+  if (i.netbsd) return `${i.netbsd.text} (ident note ${i.netbsd.raw})`;
+  if (i.release) return `${i.release.text} (from ${i.release.from}: no NetBSD ident note, as in NetBSD 4.x and older)`;
+  return 'no NetBSD ident note';
 }
 
 /** `pvh pv ...; missing: tslog; n/a: ...`: the feature table's features in its order, by state, as check --microvm judges them. */
