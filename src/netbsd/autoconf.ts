@@ -14,6 +14,7 @@ import { type ElfSymbol, findSymbol, type SymbolTable } from '../elf/symbols';
 import { alignmentOf, type Target } from '../elf/target';
 import { FormatError, KpatchError } from '../errors';
 import type { NetbsdVersion } from './ident';
+import { findCfdata, type FoundTables } from './find-cfdata';
 import { NL } from './nlist';
 import { type AutoconfLayouts, autoconfLayouts, CFDATA_ERA, type CfdataLayout, type CfdataVariant } from './layouts';
 
@@ -108,6 +109,10 @@ export interface CfDriver {
 export interface AutoconfTable {
   readonly symbol: string;
   readonly address: bigint;
+  /** How the table was found: through its symbol, or by its shape in a kernel without one (find-cfdata.ts). */
+  readonly locatedBy: 'symbol' | 'shape';
+  /** What the shape finder checked, one clause each (empty when found by symbol). */
+  readonly locationEvidence: readonly string[];
   readonly offset: number;
   readonly entrySize: number;
   /** The file's byte order and data model: everything needed to encode a field of the table. */
@@ -227,13 +232,9 @@ class Reader {
   }
 }
 
-function requireSymbol(file: ElfFile, symtab: SymbolTable | undefined, name: string): [SymbolTable, ElfSymbol] {
-  if (!symtab) {
-    throw new KpatchError('SYMBOL_MISSING', `no symbol table: stripped kernel? kpatch needs the ${name} symbol`, 'use a kernel built with symbols (netbsd, not netbsd.stripped or an install kernel)');
-  }
-  const sym = findSymbol(file, symtab, name);
-  if (!sym) throw new KpatchError('SYMBOL_MISSING', `no ${name} symbol: not a NetBSD kernel, or a kernel without autoconf`);
-  return [symtab, sym];
+/** The cfdata symbol, or undefined when the kernel has no symbol table or no such symbol (then the shape finder looks). */
+function cfdataSymbol(file: ElfFile, symtab: SymbolTable | undefined): ElfSymbol | undefined {
+  return symtab ? findSymbol(file, symtab, NL.cfdata.name) : undefined;
 }
 
 /** The variant a NetBSD release must use; 9.99.x (-current before 10) could have either. */
@@ -323,18 +324,20 @@ function detectVariant(view: ByteView, count: number, tableOffset: number, layou
   return [variant, evidence];
 }
 
-function readDrivers(r: Reader, symtab: SymbolTable, layouts: AutoconfLayouts, warnings: string[]): CfDriver[] | null {
+function readDrivers(r: Reader, symtab: SymbolTable | undefined, found: FoundTables | undefined, layouts: AutoconfLayouts, warnings: string[]): CfDriver[] | null {
   const symbol = NL.cfdriverList.name;
-  const sym = findSymbol(r.file, symtab, symbol);
+  const sym = symtab ? findSymbol(r.file, symtab, symbol) : found?.driverList != null ? { value: found.driverList, size: 0n } : undefined;
   if (!sym) {
-    warnings.push(`no ${symbol} symbol: locator names and interface-attribute parents are unknown`);
+    warnings.push(`no ${symbol} ${symtab ? 'symbol' : 'found'}: locator names and interface-attribute parents are unknown`);
     return null;
   }
   const ptr = r.target.model.ptr;
-  const max = sym.size > 0n ? Number(sym.size) / ptr : 10_000;
+  // A found list has no size: read up to its segment's end (the terminator check below still applies).
+  const start = r.offsetOf(sym.value, ptr, symbol, 0);
+  const max = sym.size > 0n ? Number(sym.size) / ptr : Math.floor(segmentRest(r.file, sym.value) / ptr);
   const drivers: CfDriver[] = [];
   const listLength = Math.min(max, 10_000) * ptr;
-  const list = viewAt(r.file, r.offsetOf(sym.value, listLength, symbol, 0), listLength, r.target.model);
+  const list = viewAt(r.file, sym.size > 0n ? r.offsetOf(sym.value, listLength, symbol, 0) : start, listLength, r.target.model);
   const cd = layouts.cfdriver;
   for (let i = 0; ; i++) {
     const at = list.base + i * ptr;
@@ -382,9 +385,13 @@ function readAttrs(r: Reader, va: bigint, layouts: AutoconfLayouts, at: number):
   }
 }
 
-function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: string[]): number[] | null {
+function readRoots(r: Reader, symtab: SymbolTable | undefined, found: FoundTables | undefined, count: number, warnings: string[]): number[] | null {
   const name = NL.cfroots.name;
-  const sym = findSymbol(r.file, symtab, name);
+  if (found) {
+    if (!found.roots) warnings.push(`no ${name} found: roots are taken from entries without a parent`);
+    return found.roots ? [...found.roots] : null;
+  }
+  const sym = symtab ? findSymbol(r.file, symtab, name) : undefined;
   if (!sym) {
     warnings.push(`no ${name} symbol: roots are taken from entries without a parent`);
     return null;
@@ -401,6 +408,12 @@ function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: stri
     roots.push(idx);
   }
   throw fault(v.base, `${name} has no -1 terminator`);
+}
+
+/** How many file-backed bytes follow `va` in its PT_LOAD segment. */
+function segmentRest(file: ElfFile, va: bigint): number {
+  for (const l of file.loads) if (va >= l.vaddr && va < l.vaddr + BigInt(l.filesz)) return l.filesz - Number(va - l.vaddr);
+  return 0;
 }
 
 /** Formats how many entries a table had, for errors. */
@@ -425,16 +438,26 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
 }
 
 function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
-  const [symtab, sym] = requireSymbol(file, symbols, NL.cfdata.name);
   const layouts = autoconfLayouts(target.model, alignmentOf(target.abi));
   const r = new Reader(file, target);
   const entrySize = layouts.cfdata.bitfield.size;
-  const symAt = symtab.section.offset + sym.index * symtab.entsize;
-  const capacity = tableSize(sym, entrySize, symAt);
-  const where = lookupAddress(file, sym.value, entrySize);
-  if (!where.ok) throw fault(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
-  const available = Math.floor((file.source.size - where.offset) / entrySize);
-  const view = viewAt(file, where.offset, Math.min(capacity, available) * entrySize, target.model);
+  const sym = cfdataSymbol(file, symbols);
+  // Without the symbol, the table is found by its shape (find-cfdata.ts), which also finds its size.
+  const found = sym ? undefined : findCfdata(file, target, layouts);
+  let address: bigint;
+  let view: ByteView;
+  if (sym) {
+    const symAt = symbols!.section.offset + sym.index * symbols!.entsize;
+    const capacity = tableSize(sym, entrySize, symAt);
+    const where = lookupAddress(file, sym.value, entrySize);
+    if (!where.ok) throw fault(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
+    const available = Math.floor((file.source.size - where.offset) / entrySize);
+    view = viewAt(file, where.offset, Math.min(capacity, available) * entrySize, target.model);
+    address = sym.value;
+  } else {
+    view = viewAt(file, found!.offset, (found!.count + 1) * entrySize, target.model);
+    address = found!.address;
+  }
 
   // Walk to the terminator (cf_name == NULL) first: the count does not depend on the variant.
   let count = 0;
@@ -447,7 +470,7 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
   const layout: CfdataLayout = layouts.cfdata[variant];
   const L = layout.fields;
   const warnings: string[] = [];
-  const drivers = readDrivers(r, symtab, layouts, warnings);
+  const drivers = readDrivers(r, symbols, found, layouts, warnings);
   const iattrs = new Map<string, InterfaceAttribute>();
   for (const d of drivers ?? []) for (const a of d.attrs) if (!iattrs.has(a.name)) iattrs.set(a.name, a);
   const unknownIattrs = new Set<string>();
@@ -498,18 +521,20 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
       locators,
       locOffset,
       flags: readField(view, at, L.flags),
-      address: sym.value + BigInt(i * entrySize),
+      address: address + BigInt(i * entrySize),
       offset: at,
       stateOffset: at + L.fstate.offset,
       stateSize: L.fstate.size as 1 | 2,
     });
   }
   for (const name of unknownIattrs) warnings.push(`no driver provides interface attribute '${name}': its locators are not shown`);
-  const roots = readRoots(r, symtab, count, warnings);
+  const roots = readRoots(r, symbols, found, count, warnings);
   return {
     symbol: NL.cfdata.name,
-    address: sym.value,
-    offset: where.offset,
+    address,
+    offset: view.base,
+    locatedBy: found ? 'shape' : 'symbol',
+    locationEvidence: found ? found.evidence : [],
     entrySize,
     endian: file.header.endian,
     model: target.model,

@@ -44,6 +44,9 @@ export interface KernelInfo {
     readonly entrySize: number;
     readonly variant: CfdataVariant;
     readonly variantEvidence: string;
+    /** Through the cfdata symbol, or by its shape when the kernel has no symbols (with what was checked). */
+    readonly locatedBy: 'symbol' | 'shape';
+    readonly locationEvidence: readonly string[];
     readonly enabled: number;
     readonly disabled: number;
     readonly roots: number;
@@ -83,6 +86,8 @@ export function kernelInfo(k: Kernel, facts: FileFacts): KernelInfo {
       entrySize: t.entrySize,
       variant: t.variant,
       variantEvidence: t.variantEvidence,
+      locatedBy: t.locatedBy,
+      locationEvidence: t.locationEvidence,
       enabled: t.entries.filter((e) => e.state === 'enabled').length,
       disabled,
       roots: t.roots?.length ?? t.entries.filter((e) => e.parent === null).length,

@@ -126,11 +126,8 @@ function notAKernel(k: Kernel): KpatchError | undefined {
   }
   if (!findTarget(h)) return undefined; // requireTarget says it better
   const os = k.ident ? `NetBSD ${k.ident.version.text}` : k.notes.some((n) => n.name === 'GNU') ? 'GNU/Linux' : undefined;
-  if (!k.symtab) {
-    if (!k.ident) return new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${what} with no NetBSD ident note and no symbol table`);
-    return new KpatchError('SYMBOL_MISSING', `no symbol table in ${os} ${what}: stripped kernel or userland program? kpatch needs the cfdata symbol`, 'use a kernel built with symbols (netbsd, not netbsd.stripped)');
-  }
-  if (!findSymbol(k.elf, k.symtab, NL.cfdata.name)) {
+  // Without a symbol table the shape finder looks for cfdata (requireAutoconf says what it found).
+  if (k.symtab && !findSymbol(k.elf, k.symtab, NL.cfdata.name)) {
     if (!k.ident && !k.strings.ostype) return new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${os ? `${os} ` : ''}${what} with no NetBSD ident note and no cfdata symbol`);
     return new KpatchError('SYMBOL_MISSING', `no cfdata symbol in ${os ?? 'NetBSD'} ${what}: a userland program, or a kernel without autoconf?`);
   }
@@ -142,7 +139,15 @@ export function requireAutoconf(k: Kernel): AutoconfTable {
   const problem = notAKernel(k);
   if (problem) throw problem;
   const target = requireTarget(k.elf.header);
-  return readAutoconf(k.elf, target, k.symtab, k.version);
+  try {
+    return readAutoconf(k.elf, target, k.symtab, k.version);
+  } catch (e) {
+    // Nothing shaped like cfdata in a file without symbols: say what the file is.
+    if (k.symtab || !(e instanceof KpatchError) || e.code !== 'SYMBOL_MISSING') throw e;
+    const what = describeElf(k.elf.header);
+    if (!k.release) throw new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${what} with no NetBSD ident note, no symbol table and no cfdata-shaped table`);
+    throw new KpatchError('SYMBOL_MISSING', `no symbol table in NetBSD ${k.release.version.text} ${what}, and no cfdata-shaped table in its data: a userland program, or a kernel without autoconf?`);
+  }
 }
 
 /** Tells whether the kernel embeds its config (options INCLUDE_CONFIG_FILE): the `config` object starts with "_CFG_". */

@@ -188,9 +188,11 @@ describe('optional and broken tables', () => {
 });
 
 describe('requireAutoconf errors say what the file is', () => {
-  it('a stripped kernel', () => {
-    const k = buildKernel(MICROVM, { arch: 'amd64', variant: 'bitfield', noSymtab: true });
-    expectKpatchError(() => read(k.bytes), 'SYMBOL_MISSING', 'no symbol table in NetBSD 10.1 ELF64 little-endian x86-64 executable: stripped kernel or userland program? kpatch needs the cfdata symbol');
+  it('a stripped kernel whose cfdata has no parent specs: thin evidence, refused', () => {
+    // Every entry at root: nothing but names and states to go on.
+    const flat = { ...MICROVM, entries: MICROVM.entries.map((e) => ({ ...e, parent: null, locators: [] })) };
+    const k = buildKernel(flat, { arch: 'amd64', variant: 'bitfield', noSymtab: true });
+    expectKpatchError(() => read(k.bytes), 'LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${MICROVM.entries.length} entries at 0x${k.cfdata.address.toString(16)}) has no parent specs`);
   });
   it('a kernel module (ET_REL)', () => {
     const k = buildKernel(MICROVM, { arch: 'amd64', variant: 'bitfield', elf: { type: 1 } });

@@ -21,6 +21,7 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
     ['version', i.version ? i.version.split('\n')[0] : '-'],
     ['pvh', i.pvh ? pvhLine(i.pvh) : 'none'],
     ['autoconf', i.autoconf ? autoconfLine(i.autoconf) : `none: ${i.autoconfError}`],
+    ...(i.autoconf?.locatedBy === 'shape' ? [['found', `by shape, no symbol table: ${i.autoconf.locationEvidence.join('; ')}`] as [string, string]] : []),
     ['features', featuresLine(i.features)],
     ['config', i.embeddedConfig ? 'embedded (options INCLUDE_CONFIG_FILE; kpatch config extract prints it)' : 'not embedded'],
   ];
