@@ -13,6 +13,7 @@ import { describeElf, findTarget, requireTarget, type Target } from '../elf/targ
 import { KpatchError } from '../errors';
 import { type AutoconfTable, readAutoconf } from './autoconf';
 import { findIdent, type IdentNote, type NetbsdVersion, parseOsrelease } from './ident';
+import { describeImage, openArm64Image, rawFormat, uimageError } from './image';
 import { NL } from './nlist';
 import { findPvh, type PvhEntry } from './pvh';
 
@@ -41,6 +42,8 @@ export interface Kernel {
 /** A NetBSD release and where kpatch read it. */
 export interface Release {
   readonly version: NetbsdVersion;
+  /** The version banner itself, when the release was read from it. */
+  readonly banner?: string;
   /** `ident note`; `osrelease` (the symbol); `version banner` ("NetBSD 4.0 (GENERIC) #0: ..." found in the data of a stripped kernel). */
   readonly from: 'ident note' | 'osrelease' | 'version banner';
 }
@@ -75,9 +78,30 @@ function readStringSymbol(file: ElfFile, symtab: SymbolTable | undefined, name: 
   return readCString(file, where.offset, name, limit);
 }
 
-/** Parses `source` as an ELF file and gathers its NetBSD kernel facts; throws only for malformed ELF. */
+/**
+ * Opens an ELF file, or a raw boot image kpatch reads (an arm64 Image); says plainly what other
+ * raw formats are. Files that are neither keep parseElf's "not an ELF file" error.
+ */
+export function openExecutable(source: ByteSource): ElfFile {
+  const format = source.size >= 4 && !isElfMagic(source) ? rawFormat(source) : undefined;
+  if (format === 'arm64') return openArm64Image(source);
+  if (format === 'uimage') throw uimageError(source);
+  return parseElf(source);
+}
+
+function isElfMagic(source: ByteSource): boolean {
+  const m = source.read(0, 4);
+  return m[0] === 0x7f && m[1] === 0x45 && m[2] === 0x4c && m[3] === 0x46;
+}
+
+/** Describes the file: its ELF header in a few words, or the raw image format. */
+export function describeFile(file: ElfFile): string {
+  return file.image ? describeImage(file.image) : describeElf(file.header);
+}
+
+/** Parses `source` as an ELF file (or raw image) and gathers its NetBSD kernel facts; throws only for malformed files. */
 export function inspectKernel(source: ByteSource): Kernel {
-  const elf = parseElf(source);
+  const elf = openExecutable(source);
   const notes = readNotes(elf);
   const ident = findIdent(elf, notes);
   const symtab = loadSymbolTable(elf);
@@ -112,7 +136,7 @@ export function inspectKernel(source: ByteSource): Kernel {
       if (symtab) return undefined;
       banner ??= findVersionBanner(elf) ?? null;
       const fromBanner = banner ? parseOsrelease(banner.slice('NetBSD '.length)) : undefined;
-      return fromBanner ? { version: fromBanner, from: 'version banner' } : undefined;
+      return fromBanner ? { version: fromBanner, from: 'version banner', banner: banner! } : undefined;
     },
   };
 }
@@ -120,7 +144,7 @@ export function inspectKernel(source: ByteSource): Kernel {
 /** Explains why a file that is not a kernel with autoconf tables is not one, in one line. */
 function notAKernel(k: Kernel): KpatchError | undefined {
   const h = k.elf.header;
-  const what = describeElf(h);
+  const what = describeFile(k.elf);
   if (h.type === C.ET_REL) {
     return new KpatchError('NOT_A_KERNEL', `not a kernel: ${what} (a kernel module or object file)`, 'modules keep static cfdata_ioconf_* tables; patch the kernel they load into');
   }
@@ -144,7 +168,7 @@ export function requireAutoconf(k: Kernel): AutoconfTable {
   } catch (e) {
     // Nothing shaped like cfdata in a file without symbols: say what the file is.
     if (k.symtab || !(e instanceof KpatchError) || e.code !== 'SYMBOL_MISSING') throw e;
-    const what = describeElf(k.elf.header);
+    const what = describeFile(k.elf);
     if (!k.release) throw new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${what} with no NetBSD ident note, no symbol table and no cfdata-shaped table`);
     throw new KpatchError('SYMBOL_MISSING', `no symbol table in NetBSD ${k.release.version.text} ${what}, and no cfdata-shaped table in its data: a userland program, or a kernel without autoconf?`);
   }
@@ -158,8 +182,8 @@ export function hasEmbeddedConfig(k: Kernel): boolean {
     const where = sym && lookupAddress(k.elf, sym.value, marker.length);
     if (where && where.ok) return Buffer.from(k.elf.source.read(where.offset, marker.length)).equals(marker);
   }
-  // Without the symbol, look in .rodata only (the array is const), never the whole file.
+  // Without the symbol, look in .rodata only (the array is const); without sections (sstrip, a raw image), in the loadable data.
   const rodata = sectionByName(k.elf, '.rodata');
-  if (!rodata || rodata.type === C.SHT_NOBITS) return false;
-  return Buffer.from(k.elf.source.read(rodata.offset, rodata.size)).includes('_CFG_### START CONFIG FILE', 0, 'latin1');
+  const ranges = rodata ? (rodata.type === C.SHT_NOBITS ? [] : [{ offset: rodata.offset, size: rodata.size }]) : k.elf.sections.length ? [] : k.elf.loads.map((l) => ({ offset: l.offset, size: l.filesz }));
+  return ranges.some((r) => Buffer.from(k.elf.source.read(r.offset, r.size)).includes('_CFG_### START CONFIG FILE', 0, 'latin1'));
 }

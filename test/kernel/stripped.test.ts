@@ -117,3 +117,30 @@ describe.each(rows.map((r) => [`${r.m.file}${r.sstrip ? ' without section header
     expect(fs.readFileSync(back).equals(original)).toBe(true);
   });
 });
+
+describe('files without symbols that are not kernels: one line, exit 2, file unchanged', () => {
+  const refuse = async (bytes: Buffer, message: string) => {
+    const k = path.join(dir, 'k');
+    fs.writeFileSync(k, bytes);
+    const r = await runCli(['list', k]);
+    expect([r.code, r.out, r.err]).toEqual([2, '', `kpatch: ${message}\n`]);
+    expect(fs.readFileSync(k).equals(bytes)).toBe(true);
+  };
+
+  it('a big-endian PowerPC program with its section headers dropped (no ident note, no symbols, no cfdata)', async () => {
+    const b = Buffer.from(fs.readFileSync(path.join(FIXTURES, 'elf-ppc32be')));
+    b.fill(0, 0x20, 0x24); // e_shoff
+    b.fill(0, 0x30, 0x34); // e_shnum, e_shstrndx
+    await refuse(b, 'not a NetBSD kernel: ELF32 big-endian powerpc executable with no NetBSD ident note, no symbol table and no cfdata-shaped table');
+  });
+
+  it('random bytes', async () => {
+    const b = Buffer.alloc(4096);
+    let x = 0x9e3779b9;
+    for (let i = 0; i < b.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      b[i] = x >>> 24;
+    }
+    await refuse(b, `not an ELF file: bad magic number '${b.subarray(0, 4).toString('hex')}' at byte 0x0`);
+  });
+});

@@ -7,7 +7,7 @@ import { attachable, fixtureTable } from './attach-oracle';
 import type { ManifestRow, Table, TableEntry } from './fixtures';
 
 type Status = 'pass' | 'fail' | 'info' | 'n/a';
-const CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'viocon', 'tsc', 'tslog', 'early-console'];
+const CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'arm64-image', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'viocon', 'tsc', 'tslog', 'early-console'];
 
 const X86 = ['amd64', 'i386'];
 const SUPPORTED = [...X86, 'aarch64'];
@@ -48,6 +48,8 @@ export function expectedChecks(row: ManifestRow): Record<string, Status> {
   out.netbsd = 'pass';
   out['pvh-note'] = !x86 ? 'n/a' : row.pvh ? 'pass' : 'fail';
   out['pvh-segment'] = out['pvh-entry'] = x86 && row.pvh ? 'pass' : 'n/a';
+  // QEMU -M virt and Firecracker boot an arm64 Image (the header at 0x38), not an ELF.
+  out['arm64-image'] = x86 ? 'n/a' : (row as { image?: string }).image === 'arm64' ? 'pass' : 'fail';
   const t: Table = fixtureTable(row);
   const ok = attachable(t, undefined, onPath(row.arch));
   for (const id of ['pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console']) {
@@ -70,6 +72,7 @@ export function expectedChecks(row: ManifestRow): Record<string, Status> {
 /** Which checks are each feature's evidence (the issues' vocabulary: feature -> evidence). */
 export const FEATURE_CHECKS: Record<string, readonly string[]> = {
   pvh: ['pvh-note', 'pvh-segment', 'pvh-entry'],
+  'arm64-image': ['arm64-image'],
   pv: ['pv'],
   'virtio-mmio': ['virtio-cmdline', 'virtio-fdt'],
   'virtio-devices': ['virtio-block'],

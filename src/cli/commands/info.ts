@@ -14,6 +14,7 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
   const rows: [string, string][] = [
     ['file', `${i.file}${i.compressed ? ` (${i.compressed}, ${i.fileSize} bytes; ${i.size} inflated)` : ` (${i.size} bytes)`}`],
     ['format', i.format.description],
+    ...(i.image ? [['link base', `${hex(i.image.linkBase)}: ${i.image.linkEvidence}`] as [string, string]] : []),
     ['machine', i.arch ?? `${i.format.machineName} (not supported for patching)`],
     ['netbsd', netbsdLine(i)],
     ['ostype', i.ostype ?? '-'],
@@ -31,7 +32,7 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
 /** The release and where it came from: NetBSD 4.x and older say it only in osrelease and the version banner. */
 function netbsdLine(i: KernelInfo): string {
   if (i.netbsd) return `${i.netbsd.text} (ident note ${i.netbsd.raw})`;
-  if (i.release) return `${i.release.text} (from ${i.release.from}: no NetBSD ident note, as in NetBSD 4.x and older)`;
+  if (i.release) return `${i.release.text} (from ${i.release.from}: no NetBSD ident note, ${i.image ? 'a raw image keeps no ELF notes' : 'as in NetBSD 4.x and older'})`;
   return 'no NetBSD ident note';
 }
 
