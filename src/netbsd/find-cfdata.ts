@@ -14,6 +14,7 @@
  * serves every port. The scan never guesses: it reports its evidence, and refuses when the
  * evidence is thin or when more than one table fits.
  */
+import { readInto } from '../bytes/source';
 import { readField } from '../bytes/struct';
 import { ByteView, hex } from '../bytes/view';
 import { mapAddress } from '../elf/address';
@@ -40,6 +41,9 @@ export interface FoundTables {
 const MAX_IDENT = 64;
 /** A run shorter than this is not evidence of anything: every real config has a root and a child. */
 const MIN_ENTRIES = 2;
+/** configDevices reads this much at a time, plus the longest config line it expects to cross a window's end. */
+const CONFIG_WINDOW = 1 << 20;
+const MAX_CONFIG_LINE = 4096;
 /** Where to look for cfroots and cfdriver_list_initial first: ioconf.c's read-only data lies near the parent specs. */
 const NEAR = 256 * 1024;
 
@@ -70,6 +74,7 @@ interface Candidate {
 class Shapes {
   private readonly idents = new Map<bigint, string | null>();
   private readonly parents = new Map<bigint, { iattr: string; parent: string | null } | null>();
+  private readonly loadBytes = new Map<number, Buffer>();
   readonly ptr: number;
   constructor(
     readonly file: ElfFile,
@@ -77,6 +82,25 @@ class Shapes {
     readonly layouts: AutoconfLayouts,
   ) {
     this.ptr = target.model.ptr;
+  }
+
+  /** The file bytes of a load (read once per search: the cross-checks look through them several times), as a Buffer view, not a copy. */
+  bytesOf(l: LoadRange): Buffer {
+    let b = this.loadBytes.get(l.offset);
+    if (!b) {
+      const u = this.file.source.read(l.offset, l.filesz);
+      b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      this.loadBytes.set(l.offset, b);
+    }
+    return b;
+  }
+
+  /** `length` bytes at file offset `offset` inside load `l`: a view of the load when it was read whole, else just those bytes. */
+  slice(l: LoadRange, offset: number, length: number): Buffer {
+    const whole = this.loadBytes.get(l.offset);
+    if (whole || length === l.filesz) return this.bytesOf(l).subarray(offset - l.offset, offset - l.offset + length);
+    const u = this.file.source.read(offset, length);
+    return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
   }
 
   /** The identifier at `va`, or null when `va` is not the start of a short NUL-terminated C identifier. */
@@ -238,21 +262,31 @@ function scanCandidates(s: Shapes): Candidate[] {
   return out;
 }
 
-/** The driver names of the config's `device at parent` lines (`_CFG_` records; a tab is written `\011`). */
-export function configDevices(file: ElfFile): string[] | undefined {
+/**
+ * The driver names of the config's `device at parent` lines (`_CFG_` records; a tab is written
+ * `\011`), or undefined when the kernel embeds no config. The loads are searched a window at a
+ * time through one buffer (a GENERIC kernel is tens of megabytes), up to the END record.
+ */
+function configDevices(s: Shapes): string[] | undefined {
   const marker = Buffer.from('_CFG_', 'latin1');
   const names: string[] = [];
   let seen = false;
-  for (const l of file.loads) {
-    if (l.filesz === 0) continue;
-    const bytes = Buffer.from(file.source.read(l.offset, l.filesz));
-    for (let i = bytes.indexOf(marker); i >= 0; i = bytes.indexOf(marker, i + marker.length)) {
-      seen = true;
-      let end = i + marker.length;
-      while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0) end++;
-      const line = bytes.toString('latin1', i + marker.length, end).replace(/\\011/g, '\t').replace(/#.*/, '');
-      const m = /^\s*([A-Za-z_][A-Za-z0-9_]*?)(\d+|\*|\?)?\s+at\s+\S/.exec(line);
-      if (m && m[1] !== 'no') names.push(m[1]);
+  const buf = Buffer.alloc(CONFIG_WINDOW + MAX_CONFIG_LINE);
+  for (const l of s.file.loads) {
+    for (let at = 0; at < l.filesz; at += CONFIG_WINDOW) {
+      const length = Math.min(buf.length, l.filesz - at);
+      const bytes = buf.subarray(0, length);
+      readInto(s.file.source, bytes, l.offset + at);
+      // Records starting in this window; the overlap lets the last one end in the next.
+      for (let i = bytes.indexOf(marker); i >= 0 && i < CONFIG_WINDOW; i = bytes.indexOf(marker, i + marker.length)) {
+        seen = true;
+        let end = i + marker.length;
+        while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0) end++;
+        const line = bytes.toString('latin1', i + marker.length, end);
+        if (line.startsWith('### END CONFIG FILE')) return names;
+        const m = /^\s*([A-Za-z_][A-Za-z0-9_]*?)(\d+|\*|\?)?\s+at\s+\S/.exec(line.replace(/\\011/g, '\t').replace(/#.*/, ''));
+        if (m && m[1] !== 'no') names.push(m[1]);
+      }
     }
   }
   return seen ? names : undefined;
@@ -266,8 +300,8 @@ function rootsBytes(roots: readonly number[], little: boolean): Buffer {
 }
 
 /** Byte ranges of the loads to search for ioconf.c's read-only arrays: near `va` first, then everywhere. */
-function searchOrder(file: ElfFile, va: bigint | null): { offset: number; length: number; vaddr: bigint }[] {
-  const all = file.loads.filter((l) => l.filesz > 0).map((l) => ({ offset: l.offset, length: l.filesz, vaddr: l.vaddr }));
+function searchOrder(file: ElfFile, va: bigint | null): { offset: number; length: number; vaddr: bigint; load: LoadRange }[] {
+  const all = file.loads.filter((l) => l.filesz > 0).map((l) => ({ offset: l.offset, length: l.filesz, vaddr: l.vaddr, load: l }));
   if (va === null) return all;
   const near: typeof all = [];
   for (const l of all) {
@@ -275,16 +309,16 @@ function searchOrder(file: ElfFile, va: bigint | null): { offset: number; length
     if (d < 0n || d >= BigInt(l.length)) continue;
     const from = Math.max(0, Number(d) - NEAR);
     const to = Math.min(l.length, Number(d) + NEAR);
-    near.push({ offset: l.offset + from, length: to - from, vaddr: l.vaddr + BigInt(from) });
+    near.push({ offset: l.offset + from, length: to - from, vaddr: l.vaddr + BigInt(from), load: l.load });
   }
   return [...near, ...all];
 }
 
 /** Finds `const short cfroots[]` holding exactly `roots` then -1, 2-byte aligned. */
-function findRoots(file: ElfFile, roots: readonly number[], near: bigint | null): bigint | null {
-  const needle = rootsBytes(roots, file.header.endian === 'little');
-  for (const r of searchOrder(file, near)) {
-    const hay = Buffer.from(file.source.read(r.offset, r.length));
+function findRoots(s: Shapes, roots: readonly number[], near: bigint | null): bigint | null {
+  const needle = rootsBytes(roots, s.file.header.endian === 'little');
+  for (const r of searchOrder(s.file, near)) {
+    const hay = s.slice(r.load, r.offset, r.length);
     for (let i = hay.indexOf(needle); i >= 0; i = hay.indexOf(needle, i + 1)) {
       if ((r.vaddr + BigInt(i)) % 2n === 0n) return r.vaddr + BigInt(i);
     }
@@ -315,20 +349,30 @@ function findDriverList(s: Shapes, drivers: ReadonlySet<string>, near: bigint | 
     return n;
   };
   for (const r of searchOrder(file, near)) {
-    const bytes = file.source.read(r.offset, r.length);
+    const bytes = s.slice(r.load, r.offset, r.length);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const first = (ptr - Number(r.vaddr % BigInt(ptr))) % ptr;
     for (let i = first; i + ptr <= bytes.length; i += ptr) {
       if (!mayPoint(dv, i)) continue;
+      // A run of pointer-like words first (numbers only): the list names every driver, so it is
+      // at least that long and ends in NULL. Only such a run has its structs read.
+      let end = i;
+      while (end + ptr <= bytes.length && mayPoint(dv, end)) end += ptr;
+      if ((end - i) / ptr < drivers.size || end + ptr > bytes.length || word(dv, end, ptr, little) !== 0n) {
+        i = end;
+        continue;
+      }
+      // The list is the longest tail of the run whose pointers all reach a cfdriver: walk back from the NULL.
       const seen = new Set<string>();
-      let j = i;
-      for (; j + ptr <= bytes.length && mayPoint(dv, j); j += ptr) {
+      let start = end;
+      for (let j = end - ptr; j >= i; j -= ptr) {
         const n = cdName(word(dv, j, ptr, little));
         if (n === null) break;
         seen.add(n);
+        start = j;
       }
-      if (j + ptr <= bytes.length && word(dv, j, ptr, little) === 0n && [...drivers].every((d) => seen.has(d))) return r.vaddr + BigInt(i);
-      i = Math.max(i, j - ptr);
+      if ((end - start) / ptr >= drivers.size && [...drivers].every((d) => seen.has(d))) return r.vaddr + BigInt(start);
+      i = end;
     }
   }
   return null;
@@ -344,7 +388,7 @@ export function findCfdata(file: ElfFile, target: Target, layouts: AutoconfLayou
   if (candidates.length === 0) {
     throw new KpatchError('SYMBOL_MISSING', 'no cfdata symbol, and no cfdata-shaped table in the loadable data: not a NetBSD kernel, or one without autoconf');
   }
-  const config = configDevices(file);
+  const config = configDevices(s);
   const checked = candidates.map((c) => {
     const drivers = new Set(c.names);
     const missing = config ? [...new Set(config)].filter((d) => !drivers.has(d)) : [];
@@ -358,7 +402,7 @@ export function findCfdata(file: ElfFile, target: Target, layouts: AutoconfLayou
     throw new KpatchError('LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${where(best.c)}) has ${best.thin}`, 'refusing to guess: use a kernel built with symbols');
   }
   let survivors = strong;
-  let rootsAt = new Map<Candidate, bigint | null>(survivors.map((c) => [c, findRoots(file, c.roots, c.pspec)]));
+  let rootsAt = new Map<Candidate, bigint | null>(survivors.map((c) => [c, findRoots(s, c.roots, c.pspec)]));
   if (survivors.length > 1) survivors = survivors.filter((c) => rootsAt.get(c) !== null);
   if (survivors.length !== 1) {
     const list = (survivors.length ? survivors : strong).map(where).join('; ');

@@ -56,7 +56,8 @@ export function findVersionBanner(file: ElfFile): string | undefined {
   const marker = Buffer.from('NetBSD ', 'latin1');
   for (const p of file.loads) {
     if (p.filesz === 0) continue;
-    const bytes = Buffer.from(file.source.read(p.offset, p.filesz));
+    const u = file.source.read(p.offset, p.filesz);
+    const bytes = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
     for (let i = bytes.indexOf(marker); i >= 0; i = bytes.indexOf(marker, i + 1)) {
       // The banner starts a string: the byte before it is a NUL (or it opens the segment).
       if (i > 0 && bytes[i - 1] !== 0) continue;
@@ -185,5 +186,8 @@ export function hasEmbeddedConfig(k: Kernel): boolean {
   // Without the symbol, look in .rodata only (the array is const); without sections (sstrip, a raw image), in the loadable data.
   const rodata = sectionByName(k.elf, '.rodata');
   const ranges = rodata ? (rodata.type === C.SHT_NOBITS ? [] : [{ offset: rodata.offset, size: rodata.size }]) : k.elf.sections.length ? [] : k.elf.loads.map((l) => ({ offset: l.offset, size: l.filesz }));
-  return ranges.some((r) => Buffer.from(k.elf.source.read(r.offset, r.size)).includes('_CFG_### START CONFIG FILE', 0, 'latin1'));
+  return ranges.some((r) => {
+    const u = k.elf.source.read(r.offset, r.size);
+    return Buffer.from(u.buffer, u.byteOffset, u.byteLength).includes('_CFG_### START CONFIG FILE', 0, 'latin1');
+  });
 }
