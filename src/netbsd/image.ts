@@ -146,7 +146,7 @@ export function openArm64Image(source: ByteSource): ElfFile {
     imageSize,
     flags,
     linkBase: vote.base,
-    linkEvidence: `${vote.votes} pointers land on identifiers at base ${hex(vote.base)}${prior}; next best ${runnerUp ? `${hex(runnerUp.base)} with ${runnerUp.votes}` : 'none'}`,
+    linkEvidence: `${vote.votes} pointers land on identifiers at base ${hex(vote.base)}${prior}; ${runnerUp && runnerUp.votes > 0 ? `next best ${hex(runnerUp.base)} with ${runnerUp.votes}` : 'no other base gets any'}`,
   };
   const header = { ...imageHeader(target.endian), entry: vote.base };
   const memsz = Math.max(source.size, Number(imageSize));

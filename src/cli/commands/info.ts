@@ -61,7 +61,7 @@ export function registerInfo(program: Command, ctx: Context): void {
     .description('describe a kernel: format, NetBSD version, PVH entry, autoconf table')
     .argument('<kernel>', 'kernel file (plain or gzip)')
     .option('--json', 'print JSON only')
-    .addHelpText('after', '\nExamples:\n  kpatch info netbsd-SMOL\n  kpatch info netbsd-GENERIC.gz --json')
+    .addHelpText('after', '\nExamples:\n  kpatch info netbsd-SMOL\n  kpatch info netbsd-GENERIC.gz --json\n  kpatch info netbsd-SMOL-aarch64.img      a raw arm64 Image: link base inferred, cfdata found by its shape')
     .action(
       action(ctx, (path, opts) => {
         const info = withKernel(path, (k, file) => infos().kernelInfo(k, { file: path, fileSize: file.fileSize, compressed: file.gzip ? 'gzip' : null }));
