@@ -8,7 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { memorySource } from '../../src/bytes/source';
+import { alignmentOf } from '../../src/elf/target';
+import { findCfdata } from '../../src/netbsd/find-cfdata';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
+import { autoconfLayouts } from '../../src/netbsd/layouts';
 import { FIXTURES, loadTable, manifest, type ManifestRow, readelfCapture, type Table, type TableEntry } from '../support/fixtures';
 import { PORTS } from '../support/ports';
 import { runCli } from '../support/run-cli';
@@ -142,5 +145,43 @@ describe('files without symbols that are not kernels: one line, exit 2, file unc
       b[i] = x >>> 24;
     }
     await refuse(b, `not an ELF file: bad magic number '${b.subarray(0, 4).toString('hex')}' at byte 0x0`);
+  });
+});
+
+describe('the shape finder rules out look-alikes and refuses when two tables fit', () => {
+  /**
+   * A copy of a fixture's first three cfdata entries and an all-zero record written over the end
+   * of its .data (offsets from the readelf capture): a second cfdata-shaped run.
+   */
+  function withLookalike(file: string, entsize: number): { bytes: Buffer; copyAt: bigint; real: bigint } {
+    const re = readelfCapture(file);
+    const data = re.sections.find((s) => s.name === '.data')!;
+    const real = re.symbols.find((s) => s.name === 'cfdata')!.value;
+    const b = Buffer.from(fs.readFileSync(path.join(FIXTURES, file)));
+    const from = data.off + Number(real - data.addr);
+    const at = (data.off + data.size - 4 * entsize) & ~7;
+    b.copy(b, at, from, from + 3 * entsize);
+    b.fill(0, at + 3 * entsize, at + 4 * entsize);
+    // Drop the section headers, so there is no symbol table (ELF32 e_shoff 0x20, e_shnum 0x30; ELF64 0x28, 0x3c).
+    const [shoff, size, shnum] = b[4] === 2 ? [0x28, 8, 0x3c] : [0x20, 4, 0x30];
+    b.fill(0, shoff, shoff + size);
+    b.fill(0, shnum, shnum + 4);
+    return { bytes: b, copyAt: data.addr + BigInt(at - data.off), real };
+  }
+  const find = (bytes: Buffer) => {
+    const k = inspectKernel(memorySource(new Uint8Array(bytes)));
+    return findCfdata(k.elf, k.target!, autoconfLayouts(k.target!.model, alignmentOf(k.target!.abi)));
+  };
+
+  it('a look-alike that lacks the embedded config\'s devices is ruled out', () => {
+    const { bytes, real } = withLookalike('netbsd-amd64', 48);
+    const found = find(bytes);
+    expect(found.address).toBe(real);
+    expect(found.evidence).toContain('1 other cfdata-shaped run ruled out');
+  });
+
+  it('without an embedded config, two runs with their cfroots both fit: refused', () => {
+    const { bytes, copyAt, real } = withLookalike('netbsd-i386', 24);
+    expect(() => find(bytes)).toThrow(new RegExp(`^no symbol table, and 2 tables fit cfdata: 17 entries at 0x${real.toString(16)}; 3 entries at 0x${copyAt.toString(16)}$`));
   });
 });
