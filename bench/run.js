@@ -201,6 +201,7 @@ function targets(a) {
 	add('list <= 1.5 x node -e 0', pairedRatio(m.list, m.node), 1.5, 'x');
 	if (m['list-stripped']) add('list of a stripped kernel (cfdata by shape) <= 1.5 x list (by symbol)', pairedRatio(m['list-stripped'], m.list), 1.5, 'x');
 	else add('list of a stripped kernel (cfdata by shape) <= 1.5 x list (by symbol)', null, 1.5, 'x', 'strip not installed: not measured');
+	if (a.find) add('finding cfdata by shape <= 1.5 x by symbol (in-process)', a.find.ratio, 1.5, 'x');
 	if (m.gdb) add('in-place disable <= 1.0 x gdb write', pairedRatio(m.disable, m.gdb), 1.0, 'x');
 	else add('in-place disable <= 1.0 x gdb write', null, 1.0, 'x', 'gdb not installed: not measured');
 	add('keep 30 drivers <= 1.1 x one disable', pairedRatio(m.keep, m.disable), 1.1, 'x');

@@ -42,10 +42,10 @@ const MAX_IDENT = 64;
 /** A run shorter than this is not evidence of anything: every real config has a root and a child. */
 const MIN_ENTRIES = 2;
 /** configDevices reads this much at a time, plus the longest config line it expects to cross a window's end. */
-const CONFIG_WINDOW = 1 << 20;
+const CONFIG_WINDOW = 256 * 1024;
 const MAX_CONFIG_LINE = 4096;
 /** Where to look for cfroots and cfdriver_list_initial first: ioconf.c's read-only data lies near the parent specs. */
-const NEAR = 256 * 1024;
+const NEAR = 128 * 1024;
 
 function isIdentStart(b: number): boolean {
   return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f;
@@ -72,9 +72,10 @@ interface Candidate {
 
 /** Reads pointers and identifiers of one file, caching by address. */
 class Shapes {
-  private readonly idents = new Map<bigint, string | null>();
-  private readonly parents = new Map<bigint, { iattr: string; parent: string | null } | null>();
+  private readonly idents = new Map<number, string | null>();
+  private readonly parents = new Map<number, { iattr: string; parent: string | null } | null>();
   private readonly loadBytes = new Map<number, Buffer>();
+  private readonly windows = new Map<string, Buffer>();
   readonly ptr: number;
   constructor(
     readonly file: ElfFile,
@@ -99,17 +100,28 @@ class Shapes {
   slice(l: LoadRange, offset: number, length: number): Buffer {
     const whole = this.loadBytes.get(l.offset);
     if (whole || length === l.filesz) return this.bytesOf(l).subarray(offset - l.offset, offset - l.offset + length);
-    const u = this.file.source.read(offset, length);
-    return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    // cfroots and cfdriver_list_initial are searched in the same window near the parent specs: read it once.
+    const key = `${offset}:${length}`;
+    let b = this.windows.get(key);
+    if (!b) {
+      const u = this.file.source.read(offset, length);
+      b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      this.windows.set(key, b);
+    }
+    return b;
   }
 
   /** The identifier at `va`, or null when `va` is not the start of a short NUL-terminated C identifier. */
   ident(va: bigint): string | null {
-    let s = this.idents.get(va);
+    return this.identAt(mapAddress(this.file, va, 2));
+  }
+
+  /** The identifier at file offset `offset` (negative: none), or null. Cached by offset: the scan asks by number, not bigint. */
+  identAt(offset: number): string | null {
+    let s = this.idents.get(offset);
     if (s !== undefined) return s;
     s = null;
-    const offset = mapAddress(this.file, va, 2);
-    if (offset >= 0) {
+    if (offset >= 0 && offset + 2 <= this.file.source.size) {
       const bytes = this.file.source.read(offset, Math.min(MAX_IDENT + 1, this.file.source.size - offset));
       if (isIdentStart(bytes[0])) {
         for (let i = 1; i < bytes.length; i++) {
@@ -122,18 +134,17 @@ class Shapes {
         }
       }
     }
-    this.idents.set(va, s);
+    this.idents.set(offset, s);
     return s;
   }
 
-  /** The cfparent at `va` (iattr and parent names), or null when `va` does not hold one. */
-  parent(va: bigint): { iattr: string; parent: string | null } | null {
-    let p = this.parents.get(va);
+  /** The cfparent at file offset `offset` (iattr and parent names), or null when it does not hold one. */
+  parentAt(offset: number): { iattr: string; parent: string | null } | null {
+    let p = this.parents.get(offset);
     if (p !== undefined) return p;
     p = null;
     const P = this.layouts.cfparent;
-    const offset = mapAddress(this.file, va, P.size);
-    if (offset >= 0) {
+    if (offset >= 0 && offset + P.size <= this.file.source.size) {
       const v = new ByteView(this.file.source.read(offset, P.size), offset, this.file.header.endian, this.target.model);
       const iattr = this.ident(readField(v, offset, P.fields.iattr));
       const parentPtr = readField(v, offset, P.fields.parent);
@@ -142,7 +153,7 @@ class Shapes {
       // cfp_unit: DVUNIT_ANY (-1) or a unit number.
       if (iattr !== null && (parentPtr === 0n || parent !== null) && unit >= -1 && unit < 1 << 24) p = { iattr, parent };
     }
-    this.parents.set(va, p);
+    this.parents.set(offset, p);
     return p;
   }
 }
@@ -173,6 +184,23 @@ function pointerTest(loads: readonly LoadRange[], ptr: number, little: boolean):
   };
 }
 
+/**
+ * The file offset the pointer-sized word at `i` of `dv` points to, when it points into the
+ * file-backed part of a load; else -1. Numbers only (the offset inside a segment is below 2^53).
+ */
+function pointerOffset(loads: readonly LoadRange[], ptr: number, little: boolean): (dv: DataView, i: number) => number {
+  const ranges = loads.filter((l) => l.filesz > 0).map((l) => [Number(l.vaddr >> 32n), Number(l.vaddr & 0xffffffffn), l.filesz, l.offset]);
+  return (dv, i) => {
+    const hi = ptr === 8 ? dv.getUint32(little ? i + 4 : i, little) : 0;
+    const lo = dv.getUint32(ptr === 8 && !little ? i + 4 : i, little);
+    for (const r of ranges) {
+      const delta = (hi - r[0]) * 0x100000000 + (lo - r[1]);
+      if (delta >= 0 && delta < r[2]) return r[3] + delta;
+    }
+    return -1;
+  };
+}
+
 function word(dv: DataView, i: number, ptr: number, little: boolean): bigint {
   return ptr === 8 ? dv.getBigUint64(i, little) : BigInt(dv.getUint32(i, little));
 }
@@ -199,25 +227,32 @@ function scanCandidates(s: Shapes): Candidate[] {
   const oStateB = B.fields.fstate.offset;
   const oStateS = S.fields.fstate.offset;
   const mayPoint = pointerTest(file.loads, ptr, little);
+  const pointsTo = pointerOffset(file.loads, ptr, little);
   const out: Candidate[] = [];
   for (const region of dataRegions(file)) {
     const bytes = file.source.read(region.offset, region.filesz);
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // The first record must start at an address aligned for struct cfdata.
     const first = (step - Number(region.vaddr % BigInt(step))) % step;
-    const record = (i: number): { name: string; pspec: bigint; parent: { iattr: string; parent: string | null } | null } | null => {
-      if (!mayPoint(dv, i + oName) || !mayPoint(dv, i + oAt)) return null;
+    const record = (i: number): { name: string; pspec: number; parent: { iattr: string; parent: string | null } | null } | null => {
+      const nameAt = pointsTo(dv, i + oName);
+      if (nameAt < 0) return null;
+      const atnameAt = pointsTo(dv, i + oAt);
+      if (atnameAt < 0) return null;
       const stateB = bytes[i + oStateB];
       const stateS = dv.getInt16(i + oStateS, little);
       if (stateB > 4 && (stateS < 0 || stateS > 4)) return null;
-      const name = s.ident(word(dv, i + oName, ptr, little));
-      if (name === null || s.ident(word(dv, i + oAt, ptr, little)) === null) return null;
-      const loc = word(dv, i + oLoc, ptr, little);
-      if (loc !== 0n && mapAddress(file, loc, 4) < 0) return null;
-      const pspec = word(dv, i + oPspec, ptr, little);
-      if (pspec === 0n) return { name, pspec, parent: null };
-      const parent = s.parent(pspec);
+      const name = s.identAt(nameAt);
+      if (name === null || s.identAt(atnameAt) === null) return null;
+      if (!isNull(i + oLoc) && pointsTo(dv, i + oLoc) < 0) return null;
+      if (isNull(i + oPspec)) return { name, pspec: -1, parent: null };
+      const pspec = pointsTo(dv, i + oPspec);
+      const parent = pspec < 0 ? null : s.parentAt(pspec);
       return parent ? { name, pspec, parent } : null;
+    };
+    const isNull = (i: number): boolean => {
+      for (let k = 0; k < ptr; k++) if (bytes[i + k] !== 0) return false;
+      return true;
     };
     const zero = (i: number): boolean => {
       for (let k = 0; k < size; k++) if (bytes[i + k] !== 0) return false;
@@ -230,14 +265,16 @@ function scanCandidates(s: Shapes): Candidate[] {
       }
       const names: string[] = [];
       const roots: number[] = [];
-      const pspecs = new Set<bigint>();
+      const pspecs = new Set<number>();
       const parentNames = new Set<string>();
+      let firstPspec = -1; // the byte index of the first entry with a parent spec, to take its address from
       let j = i;
       for (; j + size <= bytes.length; j += size) {
         const r = record(j);
         if (!r) break;
         if (r.parent === null) roots.push(names.length);
         else {
+          if (firstPspec < 0) firstPspec = j;
           pspecs.add(r.pspec);
           if (r.parent.parent !== null) parentNames.add(r.parent.parent);
         }
@@ -253,7 +290,7 @@ function scanCandidates(s: Shapes): Candidate[] {
           roots,
           parents: pspecs.size,
           strangers: [...parentNames].filter((n) => !drivers.has(n)),
-          pspec: pspecs.size > 0 ? pspecs.values().next().value! : null,
+          pspec: firstPspec >= 0 ? word(dv, firstPspec + oPspec, ptr, little) : null,
         });
         i = j + size;
       } else i += step;
@@ -271,7 +308,7 @@ function configDevices(s: Shapes): string[] | undefined {
   const marker = Buffer.from('_CFG_', 'latin1');
   const names: string[] = [];
   let seen = false;
-  const buf = Buffer.alloc(CONFIG_WINDOW + MAX_CONFIG_LINE);
+  const buf = Buffer.allocUnsafe(CONFIG_WINDOW + MAX_CONFIG_LINE);
   for (const l of s.file.loads) {
     for (let at = 0; at < l.filesz; at += CONFIG_WINDOW) {
       const length = Math.min(buf.length, l.filesz - at);
