@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // builds dist/ when it is missing or older than src/ (the CLI tests run the built program)
+  globalSetup: '<rootDir>/test/global-setup.js',
   transform: {
     // transpile-only (isolatedModules); `tsc --noEmit` in `npm test` does the type-check
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

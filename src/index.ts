@@ -19,6 +19,7 @@ export { readNotes, type Note } from './elf/notes';
 export { addressToOffset, offsetToAddress, lookupAddress } from './elf/address';
 export { TARGETS, findTarget, requireTarget, type Arch, type Target } from './elf/target';
 export { inspectKernel, requireAutoconf, hasEmbeddedConfig, type Kernel } from './netbsd/kernel';
+export { extractConfig, strunvis, CONFIG_MARKER } from './netbsd/embedded-config';
 export {
   readAutoconf,
   FSTATE_NOTFOUND,

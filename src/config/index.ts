@@ -9,6 +9,5 @@ export { evaluate, type ConfigModel } from './model';
 export { lint, type LintResult, type LintInput, type LintMessage } from './lint';
 // generate.ts's Arch is the target table's names that have a generator row: exported as ConfigArch, so the library has one Arch.
 export { generateConfig, FEATURES, ARCHES, type Arch as ConfigArch, type ConfigFeature, type FragmentSource } from './generate';
-export { extractConfig, strunvis } from './extract';
 export { diffConfigs, diffConfigTexts } from './diff';
 export { mergeConfigs, type Merged } from './merge';

@@ -22,6 +22,7 @@ import * as C from '../elf/constants';
 import type { ElfFile, LoadRange } from '../elf/file';
 import type { Target } from '../elf/target';
 import { KpatchError } from '../errors';
+import { CONFIG_MARKER, strunvis } from './embedded-config';
 import type { AutoconfLayouts } from './layouts';
 
 /** Where the tables were found, and why kpatch believes it. */
@@ -305,7 +306,7 @@ function scanCandidates(s: Shapes): Candidate[] {
  * time through one buffer (a GENERIC kernel is tens of megabytes), up to the END record.
  */
 function configDevices(s: Shapes): string[] | undefined {
-  const marker = Buffer.from('_CFG_', 'latin1');
+  const marker = CONFIG_MARKER;
   const names: string[] = [];
   let seen = false;
   const buf = Buffer.allocUnsafe(CONFIG_WINDOW + MAX_CONFIG_LINE);
@@ -321,7 +322,7 @@ function configDevices(s: Shapes): string[] | undefined {
         while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0) end++;
         const line = bytes.toString('latin1', i + marker.length, end);
         if (line.startsWith('### END CONFIG FILE')) return names;
-        const m = /^\s*([A-Za-z_][A-Za-z0-9_]*?)(\d+|\*|\?)?\s+at\s+\S/.exec(line.replace(/\\011/g, '\t').replace(/#.*/, ''));
+        const m = /^\s*([A-Za-z_][A-Za-z0-9_]*?)(\d+|\*|\?)?\s+at\s+\S/.exec(strunvis(line).replace(/#.*/, ''));
         if (m && m[1] !== 'no') names.push(m[1]);
       }
     }

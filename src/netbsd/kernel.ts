@@ -12,6 +12,7 @@ import { findSymbol, loadSymbolTable, type SymbolTable } from '../elf/symbols';
 import { describeElf, findTarget, requireTarget, type Target } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, readAutoconf } from './autoconf';
+import { CONFIG_MARKER } from './embedded-config';
 import { findIdent, type IdentNote, type NetbsdVersion, parseOsrelease } from './ident';
 import { describeImage, openArm64Image, rawFormat, uimageError } from './image';
 import { NL } from './nlist';
@@ -177,7 +178,7 @@ export function requireAutoconf(k: Kernel): AutoconfTable {
 
 /** Tells whether the kernel embeds its config (options INCLUDE_CONFIG_FILE): the `config` object starts with "_CFG_". */
 export function hasEmbeddedConfig(k: Kernel): boolean {
-  const marker = Buffer.from('_CFG_', 'latin1');
+  const marker = Buffer.from(CONFIG_MARKER);
   if (k.symtab) {
     const sym = findSymbol(k.elf, k.symtab, NL.config.name);
     const where = sym && lookupAddress(k.elf, sym.value, marker.length);
@@ -188,6 +189,6 @@ export function hasEmbeddedConfig(k: Kernel): boolean {
   const ranges = rodata ? (rodata.type === C.SHT_NOBITS ? [] : [{ offset: rodata.offset, size: rodata.size }]) : k.elf.sections.length ? [] : k.elf.loads.map((l) => ({ offset: l.offset, size: l.filesz }));
   return ranges.some((r) => {
     const u = k.elf.source.read(r.offset, r.size);
-    return Buffer.from(u.buffer, u.byteOffset, u.byteLength).includes('_CFG_### START CONFIG FILE', 0, 'latin1');
+    return Buffer.from(u.buffer, u.byteOffset, u.byteLength).includes(Buffer.concat([marker, Buffer.from('### START CONFIG FILE', 'latin1')]));
   });
 }

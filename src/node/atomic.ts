@@ -160,12 +160,47 @@ export function temporaryFor(target: string): string {
   return path.join(path.dirname(path.resolve(target)), `.${path.basename(target)}.kpatch-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** The signals that end kpatch by default and can be caught: a terminal's Ctrl-C, kill(1)'s default, a closed terminal. */
+const HELD_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs `write`, a synchronous write through a temporary file, with SIGINT, SIGTERM and SIGHUP held:
+ * by default they end the process at once, between creating the temporary file and renaming or
+ * removing it, which leaves the file behind. A listener makes Node note the signal instead; it can
+ * run only once `write` has returned (JavaScript is single-threaded), when the temporary file has
+ * been renamed or removed, and it then ends the process with the same signal (the shell's status
+ * 128 + its number). A signal that already has listeners (an application's, the editor's Ctrl-C)
+ * is left to them. The listeners stay for one turn of the event loop, whose I/O phase delivers a
+ * signal that came during the write, and are removed after it.
+ */
+export function withSignalsHeld<T>(write: () => T): T {
+  const held = HELD_SIGNALS.filter((s) => process.listenerCount(s) === 0);
+  const release = () => {
+    for (const s of held) process.removeListener(s, deliver);
+  };
+  const deliver = (signal: NodeJS.Signals) => {
+    release();
+    process.kill(process.pid, signal);
+  };
+  for (const s of held) process.on(s, deliver);
+  try {
+    return write();
+  } finally {
+    if (held.length) setImmediate(release);
+  }
+}
+
 /**
  * Writes a text file (a generated or merged config) as kernels are written: to a temporary file
  * beside it, fsynced, then renamed over it; never over a device, a directory or a read-only file,
- * through a symlink to the file it names, and with nothing left behind on failure.
+ * through a symlink to the file it names, and with nothing left behind on failure (a SIGINT,
+ * SIGTERM or SIGHUP waits for the write: withSignalsHeld).
  */
 export function writeFileAtomically(target: string, bytes: Uint8Array): { readonly warnings: readonly string[] } {
+  return withSignalsHeld(() => writeText(target, bytes));
+}
+
+function writeText(target: string, bytes: Uint8Array): { readonly warnings: readonly string[] } {
   let existing: fs.Stats | undefined;
   try {
     existing = fs.statSync(target);

@@ -1,6 +1,7 @@
 /**
  * Reading kernels and the text files that go with them (configs, patch files): regular files
- * only, a plain kernel read on demand through its descriptor, a gzip kernel inflated in memory.
+ * only, a plain kernel read on demand through its descriptor, a gzip kernel inflated in memory
+ * into one buffer of the size its trailer gives.
  * This and the rest of src/node/ are the library's file I/O; the core below takes bytes.
  */
 import * as fs from 'node:fs';
@@ -13,6 +14,12 @@ import { ioMessage } from './io-message';
 export interface KernelFile {
   readonly path: string;
   readonly source: ByteSource;
+  /**
+   * The open descriptor of a plain kernel (undefined for a gzip one, read whole and closed): a
+   * write copies this file, the one that was read and planned, even when another writer has since
+   * renamed a new file over the path.
+   */
+  readonly fd: number | undefined;
   /** Set when the file was gzip-compressed (read whole and inflated in memory). */
   readonly gzip: boolean;
   /** Size of the file on disk. */
@@ -84,19 +91,24 @@ export function openKernelFile(path: string): KernelFile {
       let bytes: Uint8Array;
       try {
         // zlib is loaded only for gzip kernels. The cap keeps a gzip bomb from eating the machine:
-        // NetBSD kernels are tens of megabytes.
-        bytes = (require('node:zlib') as typeof Zlib).gunzipSync(packed, { maxOutputLength: MAX_INFLATED });
+        // NetBSD kernels are tens of megabytes. zlib's sync API gathers its output in chunks of
+        // `chunkSize` and concatenates them, which holds the image twice at the end; one chunk a
+        // byte larger than the image (ISIZE, the last 4 bytes, is the inflated size modulo 2^32)
+        // is returned as it is. A wrong ISIZE (several members, a damaged file) only costs the copy.
+        const isize = packed.length >= 18 ? packed.readUInt32LE(packed.length - 4) : 0;
+        bytes = (require('node:zlib') as typeof Zlib).gunzipSync(packed, { maxOutputLength: MAX_INFLATED, chunkSize: Math.max(64 * 1024, Math.min(isize, MAX_INFLATED) + 1) });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new KpatchError('IO', `cannot read ${path}: gzip data inflates past ${MAX_INFLATED >> 20} MiB, no kernel is that large`);
         throw new KpatchError('IO', `cannot read ${path}: corrupt gzip data (${(e as Error).message})`);
       }
-      return { path, source: memorySource(bytes), gzip: true, fileSize: st.size, mode: st.mode, uid: st.uid, gid: st.gid, stat: identity(st), close() {} };
+      return { path, source: memorySource(bytes), fd: undefined, gzip: true, fileSize: st.size, mode: st.mode, uid: st.uid, gid: st.gid, stat: identity(st), close() {} };
     }
     const source = chunkedSource(st.size, (target, position) => fs.readSync(fd, target, 0, target.length, position));
     let open = true;
     return {
       path,
       source,
+      fd,
       gzip: false,
       fileSize: st.size,
       mode: st.mode,

@@ -2,7 +2,9 @@
  * Writing a patched kernel, atomically and verified: the new image is written to a temporary
  * file in the target's directory, fsynced, re-read and compared with the input (exactly the
  * planned bytes may differ), and only then renamed over the target. On any failure the
- * temporary file is removed and the target is untouched.
+ * temporary file is removed and the target is untouched. Memory stays at a few 4 MiB chunks
+ * besides the image a gzip kernel was inflated to: a plain kernel is copied by the kernel, a gzip
+ * one deflated and verified chunk by chunk.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -10,9 +12,10 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { EditError, KpatchError } from '../errors';
 import { type ByteSource, readInto } from '../bytes/source';
-import { applyEdits, checkBefore, verifyChunk } from '../patch/apply';
+import { checkBefore, verifyChunk } from '../patch/apply';
 import type { Edit } from '../patch/plan';
-import { otherLinks, removeQuietly, removeStaleTemporaries, replaceable, settleOwnership, syncDir, temporaryFor, writeFully } from './atomic';
+import { otherLinks, removeQuietly, removeStaleTemporaries, replaceable, settleOwnership, syncDir, temporaryFor, withSignalsHeld, writeFully } from './atomic';
+import { copyOpenFile } from './copy-file';
 import { ioMessage } from './io-message';
 import type { KernelFile } from './read-kernel';
 
@@ -28,7 +31,8 @@ export interface WriteResult {
   readonly warnings: readonly string[];
 }
 
-const VERIFY_CHUNK = 4 << 20;
+/** The unit of streaming: the image is patched, deflated, re-read and compared this many bytes at a time. */
+const CHUNK = 4 << 20;
 
 /** Hashes bytes as hex sha256. */
 export function sha256(bytes: Uint8Array): string {
@@ -72,11 +76,11 @@ function verifyImage(old: ByteSource, writtenSize: number, readWritten: ReadWrit
   }
   const before = hash ? createHash('sha256') : undefined;
   const after = hash ? createHash('sha256') : undefined;
-  const oldBuffer = new Uint8Array(Math.min(VERIFY_CHUNK, old.size));
+  const oldBuffer = new Uint8Array(Math.min(CHUNK, old.size));
   const newBuffer = new Uint8Array(oldBuffer.length);
   let changed = 0;
-  for (let start = 0; start < old.size; start += VERIFY_CHUNK) {
-    const length = Math.min(VERIFY_CHUNK, old.size - start);
+  for (let start = 0; start < old.size; start += CHUNK) {
+    const length = Math.min(CHUNK, old.size - start);
     const oldChunk = oldBuffer.subarray(0, length);
     readInto(old, oldChunk, start);
     const newChunk = newBuffer.subarray(0, length);
@@ -88,10 +92,12 @@ function verifyImage(old: ByteSource, writtenSize: number, readWritten: ReadWrit
   return { changed, before: before?.digest('hex') ?? null, after: after?.digest('hex') ?? null };
 }
 
-/** The hooks tests use to break a write on purpose (a wrong byte, a damaged temporary file). */
+/** The hooks tests use to break a write on purpose (a wrong byte, a damaged temporary file, another writer). */
 export interface WriteHooks {
-  /** Called with the bytes about to be written; may return different bytes (forces the in-memory path). */
-  readonly tamper?: (bytes: Uint8Array) => Uint8Array;
+  /** Called with each chunk of the image about to be written and its offset; may return different bytes (forces the chunked path). */
+  readonly tamper?: (bytes: Uint8Array, offset: number) => Uint8Array;
+  /** Called before the input is copied into the temporary file. */
+  readonly beforeCopy?: () => void;
   /** Called with the temporary file's path once it is written and synced, before it is verified. */
   readonly afterWrite?: (tmp: string) => void;
 }
@@ -127,80 +133,193 @@ export function editSpans(edits: readonly Edit[]): { start: number; end: number;
   return spans;
 }
 
+/** What filling the temporary file gives: the written image's size, how to read it back, what to check last. */
+interface Filled {
+  readonly size: number;
+  readonly readWritten: ReadWritten;
+  /** Checks what the chunks do not cover (a gzip header and trailer), after every chunk was read back. */
+  readonly finish?: () => void;
+  readonly warnings: string[];
+}
+
 /**
- * Fills the temporary file: a plain kernel is copied by the kernel (copy_file_range, or a reflink
- * where the file system has them) and only the edited bytes are written, so the image never passes
- * through JavaScript; a gzip kernel (or a tampered write) is written from memory.
- * Returns the written image's size and how to read it back.
+ * Fills the temporary file: a plain kernel is copied by the kernel (copyOpenFile: from the
+ * descriptor that was read, holes kept) and only the edited bytes are written, so the image never
+ * passes through JavaScript; a gzip kernel, a plain one written from a gzip one, or a tampered
+ * write is written chunk by chunk (writeChunks).
  */
-function fillTemporary(input: KernelFile, tmp: string, target: Target, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks, opened: (fd: number) => void): { size: number; readWritten: ReadWritten; warnings: string[] } {
-  if (!gzip && !input.gzip && !hooks.tamper) {
-    fs.copyFileSync(input.path, tmp, fs.constants.COPYFILE_EXCL | fs.constants.COPYFILE_FICLONE);
-    const fd = fs.openSync(tmp, 'r+');
-    opened(fd);
-    // The planned old bytes must be in the copy: the input may have changed since it was planned.
-    // Edits are applied span by span (one read and one write per run of nearby edits), so a keep
-    // that changes 1,400 state bytes in one cfdata table costs two system calls, not 2,800.
-    for (const span of editSpans(edits)) {
-      const bytes = new Uint8Array(span.end - span.start);
-      let n = 0;
-      while (n < bytes.length) {
-        const got = fs.readSync(fd, bytes, n, bytes.length - n, span.start + n);
-        if (got <= 0) break;
-        n += got;
-      }
-      checkBefore(bytes.subarray(0, n), span.edits, span.start);
-      for (const e of span.edits) bytes.set(e.after, e.offset - span.start);
-      writeFully(fd, bytes, span.start);
-    }
-    // Owner and mode first, then fsync: they are inode metadata, and must be on disk with the data before the rename.
-    const warnings = settleOwnership(fd, target.name, input, target.inPlace, input.path);
-    fs.fsyncSync(fd);
-    hooks.afterWrite?.(tmp);
-    const size = fs.fstatSync(fd).size;
-    return { size, readWritten: (into, position, length) => readFully(fd, into, position, length), warnings };
-  }
-  const image = input.source.read(0, input.source.size);
-  const patched = applyEdits(image, edits);
-  let bytes = gzip ? zlib.gzipSync(patched) : patched;
-  if (hooks.tamper) bytes = hooks.tamper(bytes);
-  const fd = fs.openSync(tmp, 'wx', 0o600);
+function fillTemporary(input: KernelFile, tmp: string, target: Target, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks, opened: (fd: number) => void): Filled {
+  hooks.beforeCopy?.();
+  if (gzip || input.fd === undefined || hooks.tamper) return writeChunks(input, tmp, target, gzip, edits, hooks, opened);
+  copyOpenFile(input.fd, tmp);
+  const fd = fs.openSync(tmp, 'r+');
   opened(fd);
-  writeFully(fd, bytes, null);
+  // The planned old bytes must be in the copy: the input may have changed since it was planned.
+  // Edits are applied span by span (one read and one write per run of nearby edits), so a keep
+  // that changes 1,400 state bytes in one cfdata table costs two system calls, not 2,800.
+  for (const span of editSpans(edits)) {
+    const bytes = new Uint8Array(span.end - span.start);
+    let n = 0;
+    while (n < bytes.length) {
+      const got = fs.readSync(fd, bytes, n, bytes.length - n, span.start + n);
+      if (got <= 0) break;
+      n += got;
+    }
+    checkBefore(bytes.subarray(0, n), span.edits, span.start);
+    for (const e of span.edits) bytes.set(e.after, e.offset - span.start);
+    writeFully(fd, bytes, span.start);
+  }
+  // Owner and mode first, then fsync: they are inode metadata, and must be on disk with the data before the rename.
   const warnings = settleOwnership(fd, target.name, input, target.inPlace, input.path);
   fs.fsyncSync(fd);
   hooks.afterWrite?.(tmp);
-  // Re-read what is on disk, not what we meant to write.
-  let written: Uint8Array = fs.readFileSync(tmp);
-  if (gzip) {
-    try {
-      written = zlib.gunzipSync(written);
-    } catch (e) {
-      throw new KpatchError('VERIFY_FAILED', `verification failed: written gzip data does not inflate (${(e as Error).message})`);
+  const size = fs.fstatSync(fd).size;
+  return { size, readWritten: (into, position, length) => readFully(fd, into, position, length), warnings };
+}
+
+/** gzip's member header as zlib writes it: deflate, no name, no time, Unix (RFC 1952). */
+const GZIP_HEADER = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3);
+
+/** Where one chunk of the image went in a gzip file: its deflated bytes' offset and length. */
+interface Segment {
+  readonly at: number;
+  readonly packed: number;
+  readonly length: number;
+  readonly last: boolean;
+}
+
+/** Checks that every edit's old bytes are in `source`, before anything is written. */
+function checkSource(source: ByteSource, edits: readonly Edit[]): void {
+  for (const span of editSpans(edits)) {
+    const from = Math.min(span.start, source.size);
+    checkBefore(source.read(from, Math.min(span.end, source.size) - from), span.edits, from);
+  }
+}
+
+/** Writes the new values of the edits that fall in `chunk` (the image from `start` on). */
+function patchChunk(chunk: Uint8Array, start: number, edits: readonly Edit[]): void {
+  for (const e of edits) {
+    if (e.offset >= start + chunk.length || e.offset + e.after.length <= start) continue;
+    for (let i = 0; i < e.after.length; i++) {
+      const at = e.offset + i - start;
+      if (at >= 0 && at < chunk.length) chunk[at] = e.after[i];
     }
   }
-  const w = written;
-  return { size: w.length, readWritten: (into, position, length) => into.set(w.subarray(position, position + length)), warnings };
+}
+
+/**
+ * Writes the patched image from `input.source` in chunks of 4 MiB: as they are, or as a gzip file
+ * whose deflate stream is made of one independently compressed piece per chunk (each ended by a
+ * sync flush, the last by the final block, as pigz does), so no chunk needs another to be
+ * compressed or inflated and the file is an ordinary single-member gzip file. Reading it back
+ * inflates one piece per chunk from the disk (readDeflated).
+ */
+function writeChunks(input: KernelFile, tmp: string, target: Target, gzip: boolean, edits: readonly Edit[], hooks: WriteHooks, opened: (fd: number) => void): Filled {
+  const source = input.source;
+  checkSource(source, edits);
+  const fd = fs.openSync(tmp, 'wx+', 0o600);
+  opened(fd);
+  const segments = new Map<number, Segment>();
+  let position = 0;
+  let crc = 0;
+  if (gzip) {
+    writeFully(fd, GZIP_HEADER, 0);
+    position = GZIP_HEADER.length;
+  }
+  const buffer = new Uint8Array(Math.min(CHUNK, source.size));
+  let start = 0;
+  do {
+    const length = Math.min(CHUNK, source.size - start);
+    let chunk: Uint8Array = buffer.subarray(0, length);
+    readInto(source, chunk, start);
+    patchChunk(chunk, start, edits);
+    if (hooks.tamper) chunk = hooks.tamper(chunk, start);
+    const last = start + length >= source.size;
+    const bytes = gzip ? zlib.deflateRawSync(chunk, { finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH }) : chunk;
+    if (gzip) {
+      crc = zlib.crc32(chunk, crc);
+      segments.set(start, { at: position, packed: bytes.length, length: chunk.length, last });
+    }
+    writeFully(fd, bytes, position);
+    position += bytes.length;
+    start += length;
+  } while (start < source.size);
+  if (gzip) {
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc >>> 0, 0);
+    trailer.writeUInt32LE(source.size % 2 ** 32, 4);
+    writeFully(fd, trailer, position);
+  }
+  const warnings = settleOwnership(fd, target.name, input, target.inPlace, input.path);
+  fs.fsyncSync(fd);
+  hooks.afterWrite?.(tmp);
+  if (!gzip) return { size: fs.fstatSync(fd).size, readWritten: (into, at, length) => readFully(fd, into, at, length), warnings };
+  return { ...readDeflated(fd, segments), warnings };
+}
+
+const damaged = (what: string) => new KpatchError('VERIFY_FAILED', `verification failed: written gzip data ${what}`);
+
+/**
+ * Reads back a gzip file written by writeChunks, from the disk: its header and trailer as written,
+ * and each chunk by inflating its piece. The chunks must be read in order (verifyImage does), so
+ * the CRC of what was read back can be compared with the trailer's at the end.
+ */
+function readDeflated(fd: number, segments: ReadonlyMap<number, Segment>): Omit<Filled, 'warnings'> {
+  const pieces = [...segments.values()];
+  const size = pieces.reduce((n, s) => n + s.length, 0);
+  const end = pieces.length ? pieces[pieces.length - 1].at + pieces[pieces.length - 1].packed : GZIP_HEADER.length;
+  if (fs.fstatSync(fd).size !== end + 8) throw damaged(`is ${fs.fstatSync(fd).size} bytes, ${end + 8} were written`);
+  const header = new Uint8Array(GZIP_HEADER.length);
+  readFully(fd, header, 0, header.length);
+  if (!Buffer.from(header).equals(GZIP_HEADER)) throw damaged('has a damaged header');
+  const trailer = Buffer.alloc(8);
+  readFully(fd, trailer, end, 8);
+  if (trailer.readUInt32LE(4) !== size % 2 ** 32) throw damaged(`gives a size of ${trailer.readUInt32LE(4)} bytes, not ${size}`);
+  let crc = 0;
+  let next = 0;
+  return {
+    size,
+    readWritten(into, position, length) {
+      const s = segments.get(position);
+      if (!s || position !== next || s.length !== length) throw new Error(`gzip chunk at ${position} read out of order`);
+      const packed = Buffer.alloc(s.packed);
+      readFully(fd, packed, s.at, s.packed);
+      let plain: Buffer;
+      try {
+        plain = zlib.inflateRawSync(packed, { finishFlush: s.last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH, chunkSize: Math.max(64, length + 1) });
+      } catch (e) {
+        throw damaged(`does not inflate (${(e as Error).message})`);
+      }
+      if (plain.length !== length) throw damaged(`inflates to ${plain.length} bytes at byte 0x${position.toString(16)} of the image, not ${length}`);
+      into.set(plain);
+      crc = zlib.crc32(plain, crc);
+      next += length;
+    },
+    finish() {
+      if (next !== size || (crc >>> 0) !== trailer.readUInt32LE(0)) throw damaged('fails its CRC');
+    },
+  };
 }
 
 /**
  * Replacing the input: if another writer changed it since kpatch read it (a second kpatch, a cp in
- * a pipeline), renaming our copy over it would silently undo that change. Refuse instead.
+ * a pipeline), renaming our copy over it would silently undo that change. Tells whether that
+ * happened: the path names another file now (a rename over it), or the file was rewritten in place
+ * (size or time).
  */
-function refuseIfChanged(input: KernelFile, output: string, target: Target): void {
+function changedSince(input: KernelFile, output: string, target: Target): boolean {
+  if (!target.inPlace) return false; // -o: another file
   let now: fs.Stats;
   try {
-    if (!target.inPlace) return; // -o: another file
     now = fs.statSync(output);
   } catch {
-    return; // the input is gone: nothing of anyone's to lose
+    return false; // the input is gone: nothing of anyone's to lose
   }
   const was = input.stat;
-  // A writer that replaced the file (a new inode) or rewrote it in place (size or time) came between.
-  if (now.dev !== was.dev || now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs) {
-    throw new KpatchError('PATCH_MISMATCH', `${output} changed while kpatch was patching it`, 'nothing was written; run kpatch again');
-  }
+  return now.dev !== was.dev || now.ino !== was.ino || now.size !== was.size || now.mtimeMs !== was.mtimeMs;
 }
+
+const changedWhilePatching = (output: string) => new KpatchError('PATCH_MISMATCH', `${output} changed while kpatch was patching it`, 'nothing was written; run kpatch again');
 
 /** The file a write replaces, and whether it is the input itself (--in-place, or a path to the same file). */
 interface Target {
@@ -218,21 +337,42 @@ function targetOf(input: KernelFile, output: string): Target {
   return { name: output, inPlace };
 }
 
-/** Writes `input` with `edits` applied to `output` (gzip when `gzip`), verified and atomic. */
+/**
+ * A test's pause (KPATCH_TEST_HOLD_WRITE=FILE, docs/testing.md): once the temporary file is
+ * written, creates FILE.held and waits until FILE exists (at most a minute), so a test can send a
+ * signal at a known moment of the write.
+ */
+function holdForTest(file: string): void {
+  fs.writeFileSync(`${file}.held`, '');
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 60_000 && !fs.existsSync(file); waited += 10) Atomics.wait(nap, 0, 0, 10);
+}
+
+/**
+ * Writes `input` with `edits` applied to `output` (gzip when `gzip`), verified and atomic. SIGINT,
+ * SIGTERM and SIGHUP wait until the write is done or undone (withSignalsHeld), so they never leave
+ * the temporary file behind.
+ */
 export function writePatched(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteOptions = {}): WriteResult {
+  return withSignalsHeld(() => write(input, output, gzip, edits, hooks));
+}
+
+function write(input: KernelFile, output: string, gzip: boolean, edits: readonly Edit[], hooks: WriteOptions): WriteResult {
   const dir = path.dirname(path.resolve(output));
   removeStaleTemporaries(dir);
   const tmp = temporaryFor(output);
+  const target = targetOf(input, output);
   let fd: number | undefined;
   try {
-    const target = targetOf(input, output);
     const filled = fillTemporary(input, tmp, target, gzip, edits, hooks, (f) => {
       fd = f;
     });
+    if (process.env.KPATCH_TEST_HOLD_WRITE) holdForTest(process.env.KPATCH_TEST_HOLD_WRITE);
     const v = verifyImage(input.source, filled.size, filled.readWritten, edits, hooks.hash ?? true);
+    filled.finish?.();
     fs.closeSync(fd!);
     fd = undefined;
-    refuseIfChanged(input, output, target);
+    if (changedSince(input, output, target)) throw changedWhilePatching(output);
     const links = otherLinks(output, 'kernel');
     fs.renameSync(tmp, output);
     syncDir(dir);
@@ -240,6 +380,9 @@ export function writePatched(input: KernelFile, output: string, gzip: boolean, e
   } catch (e) {
     if (fd !== undefined) fs.closeSync(fd);
     removeQuietly(tmp);
+    // Old bytes or a verification that did not hold because another writer rewrote the input
+    // meanwhile: that is the news, not the byte it happened to change.
+    if (e instanceof EditError && changedSince(input, output, target)) throw changedWhilePatching(output);
     if (e instanceof KpatchError) throw e;
     throw new KpatchError('IO', `cannot write ${output}: ${ioMessage(e)}`, 'nothing was written');
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { diffConfigTexts } from '../../src/config/diff';
-import { extractConfig, strunvis } from '../../src/config/extract';
+import { extractConfig, strunvis } from '../../src/netbsd/embedded-config';
 import { generateConfig } from '../../src/config/generate';
 import { lint } from '../../src/config/lint';
 import { mergeConfigs } from '../../src/config/merge';

@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { diffConfigTexts } from '../../config/diff';
-import { extractConfig } from '../../config/extract';
+import { extractConfig } from '../../netbsd/embedded-config';
 import { ARCHES, FEATURES, generateConfig, type Arch } from '../../config/generate';
 import { lint, type LintResult } from '../../config/lint';
 import { mergeConfigs } from '../../config/merge';
 import type { SourceTree } from '../../config/resolve';
-import { KpatchError } from '../../errors';
+import { KpatchError, NotFoundError } from '../../errors';
 import { action, type Context } from '../context';
 import { MAX_INFLATED, openKernelFile, readRegularFile } from '../../node/read-kernel';
 import { printWarnings, stylesFor, toJson } from '../render';
@@ -136,10 +136,7 @@ function registerExtract(config: Command, ctx: Context): void {
     .action(
       action(ctx, (kernel) => {
         const text = extractConfig(readKernelBytes(kernel));
-        if (text === undefined) {
-          ctx.io.err(`kpatch: ${kernel}: no embedded config (built without options INCLUDE_CONFIG_FILE?)\n`);
-          return 1;
-        }
+        if (text === undefined) throw new NotFoundError(`${kernel}: no embedded config (built without options INCLUDE_CONFIG_FILE?)`);
         ctx.io.out(text);
         return 0;
       }),

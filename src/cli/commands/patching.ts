@@ -10,7 +10,7 @@ import { entryLine, entryName, parentName } from '../../netbsd/format';
 import { type Kernel, requireAutoconf } from '../../netbsd/kernel';
 import type { Plan } from '../../patch/plan';
 import { type FieldChange, fieldValue } from '../../patch/change';
-import type * as ApplyModule from '../../patch/apply';
+import type * as HashModule from '../../node/hash';
 import type * as PlanModule from '../../patch/plan';
 import { toHex } from '../../bytes/view';
 import { type Context, lazy } from '../context';
@@ -23,7 +23,7 @@ import type { Operation } from '../../patch/plan';
 
 const write = lazy(() => require('../../node/write-kernel') as typeof WriteModule);
 const planner = lazy(() => require('../../patch/plan') as typeof PlanModule);
-const applier = lazy(() => require('../../patch/apply') as typeof ApplyModule);
+const hasher = lazy(() => require('../../node/hash') as typeof HashModule);
 
 /** Options every editing command takes. */
 export type EditOptions = {
@@ -40,7 +40,7 @@ export function withEditOptions<Args extends unknown[], Opts extends OptionValue
   return cmd
     .requiredOption('-k, --kernel <file>', 'kernel to patch (plain or gzip)')
     .option('-o, --output <file>', 'write the patched kernel here (gzip when it ends in .gz); the input is not touched')
-    .option('--in-place', 'replace the input kernel atomically (keeps its format, mode, owner and group)')
+    .option('--in-place', 'replace the input kernel atomically (keeps its format, mode, owner, group and holes)')
     .option('-n, --dry-run', 'print the planned byte edits; write nothing')
     .option('--check', 'write nothing; exit 1 when the kernel would change, 0 when it is already as asked')
     .option('--json', 'print JSON only') as unknown as Command<Args, Opts & EditOptions>;
@@ -64,9 +64,7 @@ export function runEdit(ctx: Context, opts: EditOptions, ops: (k: Kernel, table:
     }
     let hashes: { before: string; after: string } | undefined;
     if (opts.json && !written) {
-      const image = file.source.read(0, file.source.size);
-      const { sha256 } = write();
-      hashes = { before: sha256(image), after: plan.edits.length ? sha256(applier().applyEdits(image, plan.edits)) : sha256(image) };
+      hashes = hasher().hashBeforeAfter(file.source, plan.edits);
     }
     const mode = opts.dryRun ? 'dry-run' : opts.check ? 'check' : 'write';
     if (opts.json) ctx.io.out(toJson(planJson(opts.kernel, mode, plan, written, hashes)));

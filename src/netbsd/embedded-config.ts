@@ -4,33 +4,23 @@
  * No ELF parsing: the marker is enough, and it works on stripped kernels.
  */
 
-const MARKER = [0x5f, 0x43, 0x46, 0x47, 0x5f]; // "_CFG_"
+import { latin1 } from '../bytes/view';
+
+/** What starts every line of the embedded config (usr.bin/config mkmakefile.c): "_CFG_". */
+export const CONFIG_MARKER = Uint8Array.from([0x5f, 0x43, 0x46, 0x47, 0x5f]);
 
 /** Returns the embedded config text (one line per `_CFG_` record), or undefined when the kernel has none. */
 export function extractConfig(bytes: Uint8Array): string | undefined {
   const lines: string[] = [];
   let i = 0;
-  while ((i = indexOf(bytes, MARKER, i)) >= 0) {
-    let j = i + MARKER.length;
+  const hay = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  while ((i = hay.indexOf(CONFIG_MARKER, i)) >= 0) {
+    let j = i + CONFIG_MARKER.length;
     while (j < bytes.length && bytes[j] !== 0x0a && bytes[j] !== 0) j++;
-    lines.push(strunvis(latin1(bytes.subarray(i + MARKER.length, j))));
+    lines.push(strunvis(latin1(bytes.subarray(i + CONFIG_MARKER.length, j))));
     i = j;
   }
   return lines.length === 0 ? undefined : lines.map((l) => `${l}\n`).join('');
-}
-
-function indexOf(hay: Uint8Array, needle: readonly number[], from: number): number {
-  outer: for (let i = from; i + needle.length <= hay.length; i++) {
-    for (let k = 0; k < needle.length; k++) if (hay[i + k] !== needle[k]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (const c of b) s += String.fromCharCode(c);
-  return s;
 }
 
 const CSTYLE: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', a: '\x07', v: '\v', f: '\f', s: ' ', E: '\x1b', '0': '\0' };
