@@ -440,7 +440,7 @@ export function findCfdata(file: ElfFile, target: Target, layouts: AutoconfLayou
     throw new KpatchError('LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${where(best.c)}) has ${best.thin}`, 'refusing to guess: use a kernel built with symbols');
   }
   let survivors = strong;
-  let rootsAt = new Map<Candidate, bigint | null>(survivors.map((c) => [c, findRoots(s, c.roots, c.pspec)]));
+  const rootsAt = new Map<Candidate, bigint | null>(survivors.map((c) => [c, findRoots(s, c.roots, c.pspec)]));
   if (survivors.length > 1) survivors = survivors.filter((c) => rootsAt.get(c) !== null);
   if (survivors.length !== 1) {
     const list = (survivors.length ? survivors : strong).map(where).join('; ');
@@ -450,7 +450,6 @@ export function findCfdata(file: ElfFile, target: Target, layouts: AutoconfLayou
   const roots = rootsAt.get(c) ?? null;
   const named = new Set([...c.names]);
   const driverList = findDriverList(s, named, c.pspec);
-  rootsAt = new Map();
   const evidence = [
     `${c.count} records with identifier names, states 0-4 and ${c.parents} parent specs resolving to cfparent records, then an all-zero record`,
     roots !== null ? `cfroots {${[...c.roots, -1].join(', ')}} at ${hex(roots)}` : `no cfroots array {${[...c.roots, -1].join(', ')}} found`,
