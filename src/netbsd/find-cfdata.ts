@@ -430,14 +430,14 @@ export function findCfdata(file: ElfFile, target: Target, layouts: AutoconfLayou
   const checked = candidates.map((c) => {
     const drivers = new Set(c.names);
     const missing = config ? [...new Set(config)].filter((d) => !drivers.has(d)) : [];
-    const thin = c.count < MIN_ENTRIES ? `${c.count} entry` : c.parents === 0 ? 'no parent specs' : c.strangers.length ? `parents ${c.strangers.join(', ')} are not in it` : missing.length ? `the embedded config's ${missing.slice(0, 3).join(', ')} are not in it` : null;
+    const thin = c.count < MIN_ENTRIES ? `only ${c.count} entry` : c.parents === 0 ? 'no parent specs' : c.strangers.length ? `parents ${c.strangers.join(', ')} are not in it` : missing.length ? `the embedded config's ${missing.slice(0, 3).join(', ')} are not in it` : null;
     return { c, thin };
   });
   const strong = checked.filter((x) => x.thin === null).map((x) => x.c);
   const where = (c: Candidate) => `${c.count} entries at ${hex(c.address)}`;
   if (strong.length === 0) {
     const best = checked.reduce((a, b) => (b.c.count > a.c.count ? b : a));
-    throw new KpatchError('LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${where(best.c)}) has ${best.thin}`, 'refusing to guess: use a kernel built with symbols');
+    throw new KpatchError('LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${where(best.c)}): ${best.thin}`, 'refusing to guess: use a kernel built with symbols');
   }
   let survivors = strong;
   const rootsAt = new Map<Candidate, bigint | null>(survivors.map((c) => [c, findRoots(s, c.roots, c.pspec)]));

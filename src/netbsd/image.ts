@@ -82,28 +82,35 @@ function inferBase(bytes: Uint8Array, target: Target): Vote[] {
   const ptr = target.model.ptr;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const size = bytes.length;
+  // A sample spread over the whole image (the data, where the pointers are, follows megabytes of
+  // text), each word kept as two 32-bit halves so the votes below need no bigint.
+  const stride = ptr * Math.max(1, Math.ceil((size - ARM64_HEADER) / ptr / MAX_VOTES));
+  const his: number[] = [];
+  const los: number[] = [];
   // Group the words by 2 MiB region; the image's own pointers crowd a few regions.
-  const regions = new Map<bigint, number>();
-  const words: bigint[] = [];
-  for (let i = ARM64_HEADER; i + ptr <= size && words.length < MAX_VOTES; i += ptr) {
-    const w = ptr === 8 ? dv.getBigUint64(i, little) : BigInt(dv.getUint32(i, little));
-    if (w < BASE_ALIGN) continue; // small integers, NULL
-    words.push(w);
-    const r = w & ~(BASE_ALIGN - 1n);
+  const regions = new Map<number, number>();
+  for (let i = ARM64_HEADER; i + ptr <= size; i += stride) {
+    const hi = ptr === 8 ? dv.getUint32(little ? i + 4 : i, little) : 0;
+    const lo = dv.getUint32(ptr === 8 && !little ? i + 4 : i, little);
+    if (hi === 0 && lo < Number(BASE_ALIGN)) continue; // small integers, NULL
+    his.push(hi);
+    los.push(lo);
+    const r = hi * 2048 + (lo >>> 21);
     regions.set(r, (regions.get(r) ?? 0) + 1);
   }
   const candidates = new Set<bigint>([target.kernbase, target.textaddr].filter((b): b is bigint => b !== null));
   const span = BigInt(Math.ceil(size / Number(BASE_ALIGN)) + 1) * BASE_ALIGN;
-  for (const [r] of [...regions].sort((a, b) => b[1] - a[1]).slice(0, 3)) {
+  for (const [key] of [...regions].sort((x, y) => y[1] - x[1]).slice(0, 3)) {
+    const r = BigInt(key) << 21n;
     for (let b = r; b + span > r && b >= 0n; b -= BASE_ALIGN) candidates.add(b);
   }
   const votes: Vote[] = [];
-  const big = BigInt(size);
   for (const base of candidates) {
+    const [bhi, blo] = [Number(base >> 32n), Number(base & 0xffffffffn)];
     let n = 0;
-    for (const w of words) {
-      const d = w - base;
-      if (d >= 0n && d < big && identAt(bytes, Number(d))) n++;
+    for (let k = 0; k < his.length; k++) {
+      const d = (his[k] - bhi) * 0x100000000 + (los[k] - blo);
+      if (d >= 0 && d < size && identAt(bytes, d)) n++;
     }
     votes.push({ base, votes: n });
   }

@@ -10,8 +10,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadTable, type Table, type TableEntry } from '../support/fixtures';
-import { capturedSymbol, portPath, portRow, portsManifest, type PortRow } from '../support/ports';
+import { loadTable, readelfCapture, type Table, type TableEntry } from '../support/fixtures';
+import { capturedSymbol, PORTS, portPath, portRow, portsManifest, type PortRow } from '../support/ports';
 import { runCli } from '../support/run-cli';
 
 const images = portsManifest.filter((m) => m.image === 'arm64');
@@ -209,5 +209,58 @@ describe('raw files kpatch refuses in one line', () => {
     b.writeUInt32BE(0x27051956, 0);
     b.write('NetBSD/evbarm 10.1', 32, 'latin1');
     await refuse(b, /^kpatch: a u-boot legacy image \(uImage "NetBSD\/evbarm 10\.1"\)/);
+  });
+});
+
+describe('images made from other LP64 kernels: the link base comes from the pointers alone', () => {
+  /**
+   * What `objcopy -O binary` makes of a fixture (each PT_LOAD's file bytes at its address minus the
+   * lowest one, from the readelf capture), with the arm64 header of the image fixture written over
+   * its first 64 bytes and image_size set to the length: a raw image linked away from the aarch64
+   * prior, in either byte order (read as aarch64 or aarch64eb).
+   */
+  function flatten(file: string): { bytes: Buffer; base: bigint } {
+    const re = readelfCapture(file, path.join(PORTS, 'readelf'));
+    const loads = re.segments.filter((p) => p.type === 'LOAD');
+    const base = loads.reduce((m, p) => (p.vaddr < m ? p.vaddr : m), loads[0].vaddr);
+    const end = Math.max(...loads.map((p) => Number(p.vaddr - base) + p.filesz));
+    const elf = fs.readFileSync(portPath(file));
+    const out = Buffer.alloc(end);
+    for (const p of loads) elf.copy(out, Number(p.vaddr - base), p.offset, p.offset + p.filesz);
+    fs.readFileSync(portPath(IMAGE)).copy(out, 0, 0, HEADER);
+    out.writeBigUInt64LE(BigInt(end), 0x10);
+    return { bytes: out, base };
+  }
+
+  it('netbsd-riscv64, whose first names the header overwrites: the run left is refused as thin evidence, in one line', async () => {
+    // .rodata starts at 0x10 in this fixture (readelf capture), so the header covers its first strings.
+    const k = tmp('riscv64.img');
+    fs.writeFileSync(k, flatten('netbsd-riscv64').bytes);
+    const r = await runCli(['list', k]);
+    expect([r.code, r.out]).toEqual([2, '']);
+    expect(r.err).toMatch(/^kpatch: no symbol table, and the cfdata evidence is thin: the best candidate \(\d+ entries at 0x[0-9a-f]+\): the embedded config's armfdt, simplebus, cpus are not in it; /);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['netbsd-alpha', 'aarch64'],
+    ['netbsd-sparc64', 'aarch64eb'],
+  ])('%s read as an %s Image', async (file, arch) => {
+    const m = portRow(file);
+    const t = loadTable(m.table!);
+    const { bytes, base } = flatten(file);
+    const k = tmp(`${file}.img`);
+    fs.writeFileSync(k, bytes);
+    const info = JSON.parse((await runCli(['info', k, '--json'])).out);
+    const cfdata = capturedSymbol(file, 'cfdata').value;
+    expect({ arch: info.arch, base: info.image.linkBase, offset: info.autoconf.offset, entries: info.autoconf.entries, variant: info.autoconf.variant }).toEqual({
+      arch,
+      base: `0x${base.toString(16)}`,
+      offset: Number(cfdata - base),
+      entries: t.entries.length,
+      variant: m.layout,
+    });
+    const list = JSON.parse((await runCli(['list', k, '--json'])).out);
+    expect(list.map((e: { name: string; unit: number; fstate: number }) => [e.name, e.unit, e.fstate])).toEqual(t.entries.map((e) => [e.driver, e.unit, e.state]));
   });
 });

@@ -192,7 +192,7 @@ describe('requireAutoconf errors say what the file is', () => {
     // Every entry at root: nothing but names and states to go on.
     const flat = { ...MICROVM, entries: MICROVM.entries.map((e) => ({ ...e, parent: null, locators: [] })) };
     const k = buildKernel(flat, { arch: 'amd64', variant: 'bitfield', noSymtab: true });
-    expectKpatchError(() => read(k.bytes), 'LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${MICROVM.entries.length} entries at 0x${k.cfdata.address.toString(16)}) has no parent specs`);
+    expectKpatchError(() => read(k.bytes), 'LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${MICROVM.entries.length} entries at 0x${k.cfdata.address.toString(16)}): no parent specs`);
   });
   it('a kernel module (ET_REL)', () => {
     const k = buildKernel(MICROVM, { arch: 'amd64', variant: 'bitfield', elf: { type: 1 } });
