@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { loadTable, readelfCapture, type Table, type TableEntry } from '../support/fixtures';
 import { capturedSymbol, PORTS, portPath, portRow, portsManifest, type PortRow } from '../support/ports';
 import { runCli } from '../support/run-cli';
@@ -164,6 +165,15 @@ describe('patching the image itself', () => {
     const want = Buffer.from(original);
     want.writeInt32LE(7, at);
     expect(fs.readFileSync(out).equals(want)).toBe(true);
+  });
+
+  it('a gzip-compressed image is patched in place and stays gzip', async () => {
+    const gz = tmp('netbsd.img.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(original, { level: 9 }));
+    expect((await runCli(['disable', 'vioif', '-k', gz, '--in-place'])).code).toBe(0);
+    const got = fs.readFileSync(gz);
+    expect([got[0], got[1]]).toEqual([0x1f, 0x8b]);
+    expect(zlib.gunzipSync(got).equals(vioifOff())).toBe(true);
   });
 
   it('tree starts at the table\'s root', async () => {
