@@ -100,6 +100,47 @@ function pickTargets(kernel) {
 	return { one: `${one.name}${one.unit}`, oneIndex: one.index, keep, fstateVa: `0x${fstateVa.toString(16)}`, entries: entries.length };
 }
 
+/* A copy of the kernel without its symbol table (`strip`, as install kernels ship), or null without binutils. */
+function stripped(k, tools) {
+	if (!tools.strip) return null;
+	const out = path.join(WORK, `${path.basename(k.file)}.stripped`);
+	const r = spawnSync(tools.strip, ['-o', out, k.file], { encoding: 'utf8' });
+	if (r.status !== 0) throw new Error(`bench: strip ${k.file}: ${r.stderr}`);
+	return out;
+}
+
+/*
+ * Finding cfdata in-process, without Node's start-up: inspectKernel + requireAutoconf on the kernel
+ * (through the symbol table) and on its stripped copy (by shape), alternating, `runs` times each.
+ */
+function findInProcess(kernel, strippedCopy, runs) {
+	const { openKernelFile } = require(path.join(ROOT, 'dist/node/read-kernel.js'));
+	const { inspectKernel, requireAutoconf } = require(path.join(ROOT, 'dist/netbsd/kernel.js'));
+	const once = (p) => {
+		const f = openKernelFile(p);
+		const t0 = process.hrtime.bigint();
+		const t = requireAutoconf(inspectKernel(f.source));
+		const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+		f.close();
+		return { ms, by: t.locatedBy };
+	};
+	const symbol = [];
+	const shape = [];
+	// In-process runs are short (10-50 ms) and one garbage collection moves one: take at least 25, and
+	// alternate which file goes first, so neither inherits the other's garbage every round.
+	for (let i = 0; i <= Math.max(runs, 25); i++) {
+		const first = i % 2 === 0;
+		const a = first ? once(kernel) : null;
+		const b = once(strippedCopy);
+		const a2 = a ?? once(kernel);
+		if (a2.by !== 'symbol' || b.by !== 'shape') throw new Error(`bench: expected symbol and shape, got ${a2.by} and ${b.by}`);
+		if (i === 0) continue;
+		symbol.push(a2.ms);
+		shape.push(b.ms);
+	}
+	return { symbolMs: median(symbol), shapeMs: median(shape), ratio: median(shape.map((ms, i) => ms / symbol[i])) };
+}
+
 function benchArch(k, opts, tools) {
 	const work = path.join(WORK, path.basename(k.file));
 	restore(k.file, work);
@@ -111,10 +152,12 @@ function benchArch(k, opts, tools) {
 	fs.writeFileSync(pristineGz, zlib.gzipSync(fs.readFileSync(k.file), { level: 9 }));
 	const gzSize = fs.statSync(pristineGz).size;
 	const node = process.execPath;
+	const noSymbols = stripped(k, tools);
 	const rows = [
 		{ id: 'node', label: 'node -e 0', argv: [node, '-e', '0'] },
 		{ id: 'info', label: 'kpatch info', argv: [node, CLI, 'info', work] },
 		{ id: 'list', label: 'kpatch list --json', argv: [node, CLI, 'list', work, '--json'] },
+		...(noSymbols ? [{ id: 'list-stripped', label: 'kpatch list --json, stripped (cfdata by shape)', argv: [node, CLI, 'list', noSymbols, '--json'] }] : []),
 		{ id: 'disable', label: `kpatch disable ${t.one} --in-place`, argv: [node, CLI, 'disable', t.one, '-k', work, '--in-place'], writes: true },
 		{ id: 'keep', label: `kpatch keep <${t.keep.length} drivers> --in-place`, argv: [node, CLI, 'keep', ...t.keep, '-k', work, '--in-place'], writes: true },
 		{ id: 'disableGz', label: `kpatch disable ${t.one} --in-place, .gz`, argv: [node, CLI, 'disable', t.one, '-k', workGz, '--in-place'], writes: true, from: pristineGz, to: workGz },
@@ -143,10 +186,12 @@ function benchArch(k, opts, tools) {
 		const s = samples.get(r.id);
 		return { id: r.id, label: r.label, ms: s.ms, medianMs: median(s.ms), minMs: Math.min(...s.ms), maxMs: Math.max(...s.ms), peakRssKb: s.rss.length ? Math.max(...s.rss) : null, runs: s.ms.length };
 	});
+	const find = noSymbols ? findInProcess(k.file, noSymbols, opts.runs) : null;
 	fs.rmSync(work, { force: true });
 	fs.rmSync(workGz, { force: true });
 	fs.rmSync(pristineGz, { force: true });
-	return { arch: k.arch, file: path.basename(k.file), size: k.size, gzSize, entries: t.entries, symbols: countSymbols(k.file, tools), disable: t.one, keep: t.keep, rows: result };
+	if (noSymbols) fs.rmSync(noSymbols, { force: true });
+	return { arch: k.arch, file: path.basename(k.file), size: k.size, gzSize, entries: t.entries, symbols: countSymbols(k.file, tools), disable: t.one, keep: t.keep, rows: result, find };
 }
 
 function countSymbols(file, tools) {
@@ -171,6 +216,9 @@ function targets(a) {
 	const out = [];
 	const add = (name, have, limit, unit, note) => out.push({ name, have, limit, unit, met: have !== null && limit !== null ? have <= limit : null, note });
 	add('list <= 1.5 x node -e 0', pairedRatio(m.list, m.node), 1.5, 'x');
+	if (m['list-stripped']) add('list of a stripped kernel (cfdata by shape) <= 1.5 x list (by symbol)', pairedRatio(m['list-stripped'], m.list), 1.5, 'x');
+	else add('list of a stripped kernel (cfdata by shape) <= 1.5 x list (by symbol)', null, 1.5, 'x', 'strip not installed: not measured');
+	if (a.find) add('finding cfdata by shape <= 1.5 x by symbol (in-process)', a.find.ratio, 1.5, 'x');
 	if (m.gdb) add('in-place disable <= 1.0 x gdb write', pairedRatio(m.disable, m.gdb), 1.0, 'x');
 	else add('in-place disable <= 1.0 x gdb write', null, 1.0, 'x', 'gdb not installed: not measured');
 	add('keep 30 drivers <= 1.1 x one disable', pairedRatio(m.keep, m.disable), 1.1, 'x');
@@ -187,7 +235,7 @@ function targets(a) {
 
 function fmtTable(a, md) {
 	const m = Object.fromEntries(a.rows.map((r) => [r.id, r]));
-	const base = { node: null, info: 'node', list: 'node', disable: 'gdb', keep: 'disable', disableGz: 'disable', readelf: 'node', gdb: 'node' };
+	const base = { node: null, info: 'node', list: 'node', 'list-stripped': 'list', disable: 'gdb', keep: 'disable', disableGz: 'disable', readelf: 'node', gdb: 'node' };
 	const head = ['command', 'median ms', 'min ms', 'max ms', 'ratio', 'peak RSS MB'];
 	const lines = a.rows.map((r) => {
 		const b = base[r.id] && m[base[r.id]];
@@ -276,7 +324,7 @@ function tslogTargets(t) {
 function main() {
 	const opts = parseArgs(process.argv.slice(2));
 	if (!fs.existsSync(CLI)) throw new Error('bench: dist/cli/main.js missing; run npm run build first');
-	const tools = { readelf: which('readelf'), gdb: which('gdb') };
+	const tools = { readelf: which('readelf'), gdb: which('gdb'), strip: which('strip') };
 	fs.mkdirSync(WORK, { recursive: true });
 	const meta = opts.only === 'tslog' ? { kernels: [] } : ensureKernels();
 	const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`, gnuTime: Boolean(TIME) };
@@ -293,6 +341,7 @@ function main() {
 	for (const a of results) {
 		out.push('', `${a.arch}: ${a.file}, ${(a.size / 1048576).toFixed(1)} MB (${(a.gzSize / 1048576).toFixed(1)} MB gzip -9), ${a.entries} cfdata entries, ${a.symbols ?? '?'} symbols; medians of ${a.rows[0].runs} runs; ratio = median of the per-round ratios`, '');
 		out.push(fmtTable(a, opts.markdown), '');
+		if (a.find) out.push(`finding cfdata in-process (inspectKernel + requireAutoconf, no Node start-up): by symbol ${a.find.symbolMs.toFixed(1)} ms, by shape ${a.find.shapeMs.toFixed(1)} ms (${a.find.ratio.toFixed(2)} x, median of per-round ratios)`, '');
 		for (const t of targets(a)) {
 			const have = t.have === null ? 'n/a' : t.have.toFixed(2);
 			out.push(`${opts.markdown ? '- ' : ''}${t.met === null ? 'SKIP' : t.met ? 'met ' : 'MISS'}  ${t.name}: ${have} ${t.unit}${t.limit === null ? '' : ` (limit ${t.limit.toFixed(t.unit === 'MB' ? 0 : 2)} ${t.unit})`}${t.note ? `; ${t.note}` : ''}`);

@@ -13,12 +13,14 @@ export { KpatchError, FormatError, EditError, NotFoundError, type ErrorCode } fr
 export { type ByteSource, memorySource, chunkedSource } from './bytes/source';
 export { ByteView, ILP32, LP64, type DataModel, type Endian } from './bytes/view';
 export { defineStruct, readField, encodeField, type StructLayout, type FieldLayout, type Scalar } from './bytes/struct';
-export { parseElf, sectionByName, readSection, type ElfFile, type FileHeader, type Section, type Segment } from './elf/file';
+export { parseElf, sectionByName, readSection, type ElfFile, type FileHeader, type Section, type Segment, type RawImage } from './elf/file';
 export { loadSymbolTable, findSymbol, allSymbols, type ElfSymbol, type SymbolTable } from './elf/symbols';
 export { readNotes, type Note } from './elf/notes';
 export { addressToOffset, offsetToAddress, lookupAddress } from './elf/address';
 export { TARGETS, findTarget, requireTarget, type Arch, type Target } from './elf/target';
-export { inspectKernel, requireAutoconf, hasEmbeddedConfig, type Kernel } from './netbsd/kernel';
+export { inspectKernel, requireAutoconf, hasEmbeddedConfig, openExecutable, describeFile, type Kernel, type Release } from './netbsd/kernel';
+export { findCfdata, type FoundTables } from './netbsd/find-cfdata';
+export { openArm64Image, rawFormat, describeImage } from './netbsd/image';
 export { extractConfig, strunvis, CONFIG_MARKER } from './netbsd/embedded-config';
 export {
   readAutoconf,

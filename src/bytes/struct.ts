@@ -1,8 +1,9 @@
 /**
- * C struct layouts computed from field lists and a data model, so no offset is ever typed by hand.
- * Rules: each scalar aligns to its size (SysV i386 and x86-64, AAPCS64: all natural for these
- * sizes); a `u24` is a 24-bit bitfield that opens a 4-byte storage unit and occupies its first
- * three bytes, so a following `u8` lands in the unit's last byte (NetBSD >= 10 `cf_unit:24; cf_fstate`).
+ * C struct layouts computed from field lists and an ABI's alignment rules, so no offset is ever
+ * typed by hand. Each scalar aligns as the ABI aligns an integer of its size (natural by default;
+ * 2 for everything on m68k, 4 for 8-byte integers on i386); a `u24` is a 24-bit bitfield that opens
+ * a 4-byte storage unit and occupies its first three bytes, so a following `u8` lands in the
+ * unit's last byte (NetBSD >= 10 `cf_unit:24; cf_fstate`).
  * Fields are read and encoded through their layout (readField, encodeField), so a caller never
  * picks a reader or a width by hand.
  */
@@ -36,36 +37,51 @@ export interface StructLayout<S extends FieldSpec = FieldSpec> {
   readonly fields: { readonly [N in NameOf<S>]: FieldLayout<TypeOf<S, N>> };
 }
 
-function sizeAndAlign(type: Scalar, model: DataModel): [size: number, align: number] {
+/** How an ABI aligns scalars inside structs, by size, and the smallest alignment of any struct. */
+export interface Alignment {
+  readonly 2: 1 | 2;
+  readonly 4: 2 | 4;
+  readonly 8: 2 | 4 | 8;
+  /** The smallest alignment (and size multiple) of any struct: 4 under the old ARM APCS, else 1. */
+  readonly structAlign?: 1 | 2 | 4;
+}
+
+/** The alignment most ABIs use: every scalar to its size, except 8-byte integers on 32-bit i386-like ABIs. */
+export function naturalAlignment(model: DataModel): Alignment {
+  // i386 SysV aligns 8-byte integers to 4 inside structs; kpatch's structs have none, so this only matters to callers' own.
+  return { 2: 2, 4: 4, 8: model.ptr === 4 ? 4 : 8 };
+}
+
+function sizeAndAlign(type: Scalar, model: DataModel, rules: Alignment): [size: number, align: number] {
   switch (type) {
     case 'u8':
       return [1, 1];
     case 'u16':
     case 'i16':
-      return [2, 2];
+      return [2, rules[2]];
     case 'u24':
-      return [3, 4];
+      // A bitfield's storage unit is an unsigned int: it aligns as an int does.
+      return [3, rules[4]];
     case 'u32':
     case 'i32':
-      return [4, 4];
+      return [4, rules[4]];
     case 'u64':
-      // i386 SysV aligns 8-byte integers to 4 inside structs.
-      return [8, model.ptr === 4 ? 4 : 8];
+      return [8, rules[8]];
     case 'ptr':
-      return [model.ptr, model.ptr];
+      return [model.ptr, rules[model.ptr]];
     case 'long':
-      return [model.long, model.long];
+      return [model.long, rules[model.long]];
   }
 }
 
-/** Lays out `fields` ("name:type", in declaration order) under `model` by C alignment rules. */
-export function defineStruct<const S extends FieldSpec>(fields: readonly S[], model: DataModel): StructLayout<S> {
+/** Lays out `fields` ("name:type", in declaration order) under `model` by C alignment rules (`rules`, natural by default). */
+export function defineStruct<const S extends FieldSpec>(fields: readonly S[], model: DataModel, rules: Alignment = naturalAlignment(model)): StructLayout<S> {
   let offset = 0;
-  let align = 1;
+  let align: number = rules.structAlign ?? 1;
   const out: Record<string, FieldLayout> = {};
   for (const spec of fields) {
     const [name, type] = spec.split(':') as [string, Scalar];
-    const [size, a] = sizeAndAlign(type, model);
+    const [size, a] = sizeAndAlign(type, model, rules);
     offset = Math.ceil(offset / a) * a;
     out[name] = { offset, size, type };
     offset += size;

@@ -66,7 +66,22 @@ export interface LoadRange {
   readonly offset: number;
 }
 
-/** A parsed ELF file: header, segments, sections, and the source to read contents from. */
+/**
+ * A raw boot image's header fields and inferred link address (netbsd/image.ts). A raw image is
+ * read as an ElfFile with one PT_LOAD over the whole file, so readers need no second code path.
+ */
+export interface RawImage {
+  readonly format: 'arm64';
+  /** arm64 Image header (Linux booting.rst): text_offset, image_size, flags. */
+  readonly textOffset: bigint;
+  readonly imageSize: bigint;
+  readonly flags: bigint;
+  /** The link address of the file's first byte, inferred from its pointers, and why. */
+  readonly linkBase: bigint;
+  readonly linkEvidence: string;
+}
+
+/** A parsed ELF file (or a raw image seen as one): header, segments, sections, and the source to read contents from. */
 export interface ElfFile {
   readonly source: ByteSource;
   readonly header: FileHeader;
@@ -77,6 +92,8 @@ export interface ElfFile {
   readonly records: RecordSet;
   /** The PT_LOAD segments as address ranges, in program header order (address.ts maps through them). */
   readonly loads: readonly LoadRange[];
+  /** Set when the file is a raw boot image, not an ELF file: its header is synthesised from the target table. */
+  readonly image?: RawImage;
 }
 
 /** The pointer size follows the ELF class on every NetBSD port (no x32-style ABIs). */

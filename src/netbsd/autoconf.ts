@@ -11,9 +11,10 @@ import { IN_BSS, lookupAddress, mapAddress } from '../elf/address';
 import type { ElfFile } from '../elf/file';
 import { viewAt } from '../elf/file';
 import { type ElfSymbol, findSymbol, type SymbolTable } from '../elf/symbols';
-import type { Target } from '../elf/target';
+import { alignmentOf, type Target } from '../elf/target';
 import { FormatError, KpatchError } from '../errors';
 import type { NetbsdVersion } from './ident';
+import { findCfdata, type FoundTables } from './find-cfdata';
 import { NL } from './nlist';
 import { type AutoconfLayouts, autoconfLayouts, CFDATA_ERA, type CfdataLayout, type CfdataVariant } from './layouts';
 
@@ -108,6 +109,10 @@ export interface CfDriver {
 export interface AutoconfTable {
   readonly symbol: string;
   readonly address: bigint;
+  /** How the table was found: through its symbol, or by its shape in a kernel without one (find-cfdata.ts). */
+  readonly locatedBy: 'symbol' | 'shape';
+  /** What the shape finder checked, one clause each (empty when found by symbol). */
+  readonly locationEvidence: readonly string[];
   readonly offset: number;
   readonly entrySize: number;
   /** The file's byte order and data model: everything needed to encode a field of the table. */
@@ -227,13 +232,9 @@ class Reader {
   }
 }
 
-function requireSymbol(file: ElfFile, symtab: SymbolTable | undefined, name: string): [SymbolTable, ElfSymbol] {
-  if (!symtab) {
-    throw new KpatchError('SYMBOL_MISSING', `no symbol table: stripped kernel? kpatch needs the ${name} symbol`, 'use a kernel built with symbols (netbsd, not netbsd.stripped or an install kernel)');
-  }
-  const sym = findSymbol(file, symtab, name);
-  if (!sym) throw new KpatchError('SYMBOL_MISSING', `no ${name} symbol: not a NetBSD kernel, or a kernel without autoconf`);
-  return [symtab, sym];
+/** The cfdata symbol, or undefined when the kernel has no symbol table or no such symbol (then the shape finder looks). */
+function cfdataSymbol(file: ElfFile, symtab: SymbolTable | undefined): ElfSymbol | undefined {
+  return symtab ? findSymbol(file, symtab, NL.cfdata.name) : undefined;
 }
 
 /** The variant a NetBSD release must use; 9.99.x (-current before 10) could have either. */
@@ -244,59 +245,99 @@ export function expectedVariant(v: NetbsdVersion | undefined): CfdataVariant | u
   return undefined;
 }
 
+/** How one layout reads the entries: how many states are possible (0-4), how many non-zero, the largest |unit|. */
+interface Reading {
+  readonly valid: number;
+  readonly nonzero: number;
+  readonly maxUnit: number;
+}
+
+function readAs(view: ByteView, count: number, tableOffset: number, layout: CfdataLayout): { reading: Reading; units: number[]; states: number[] } {
+  const units: number[] = [];
+  const states: number[] = [];
+  let valid = 0;
+  let nonzero = 0;
+  let maxUnit = 0;
+  for (let i = 0; i < count; i++) {
+    const at = tableOffset + i * layout.size;
+    const state = readField(view, at, layout.fields.fstate);
+    const unit = readField(view, at, layout.fields.unit);
+    if (state >= 0 && state <= 4) valid++;
+    if (state !== 0) nonzero++;
+    maxUnit = Math.max(maxUnit, Math.abs(unit));
+    units.push(unit);
+    states.push(state);
+  }
+  return { reading: { valid, nonzero, maxUnit }, units, states };
+}
+
 /**
- * Decides the cfdata variant from the bytes. A state of 1..4 in the bitfield's state byte means
- * bitfield (under the short layout that byte is the high byte of a state < 256, always 0); a short
- * state of 1..4 means short (under the bitfield layout that short would read state << 8). STAR
- * entries exist in every real config, so real kernels always give evidence.
+ * Decides the cfdata variant from the bytes, then checks it against the release. The unit/state
+ * word is 4 bytes in both layouts; read under the wrong layout, one field takes bytes of the other:
+ * - a bitfield kernel read as short has state = (a unit byte or the state) << 8 in little-endian
+ *   files and (low unit byte) << 8 | state in big-endian ones: impossible states (> 4);
+ * - a short kernel read as bitfield has its short state's high byte (0) as the state in
+ *   little-endian files, and units that are the short units << 8 (plus the state << 16 in
+ *   little-endian files): the same or fewer non-zero states and larger units.
+ * So the layout with more possible states wins; on a tie, the one with more non-zero states; then
+ * the one with smaller units. When both read every entry the same (every unit a multiple of 256
+ * and the same states: all units 0 on a big-endian kernel, say), only the release can decide.
  */
 function detectVariant(view: ByteView, count: number, tableOffset: number, layouts: AutoconfLayouts, version: NetbsdVersion | undefined): [CfdataVariant, string] {
-  const size = layouts.cfdata.bitfield.size;
-  const b = layouts.cfdata.bitfield.fields.fstate;
-  const s = layouts.cfdata.short.fields.fstate;
-  let bitfield = 0;
-  let short = 0;
-  for (let i = 0; i < count; i++) {
-    const at = tableOffset + i * size;
-    const vb = readField(view, at, b);
-    const vs = readField(view, at, s);
-    if (vb >= 1 && vb <= 4) bitfield++;
-    if (vs >= 1 && vs <= 4) short++;
-  }
+  const b = readAs(view, count, tableOffset, layouts.cfdata.bitfield);
+  const s = readAs(view, count, tableOffset, layouts.cfdata.short);
   const expected = expectedVariant(version);
   const release = version ? `NetBSD ${version.text}` : undefined;
-  let variant: CfdataVariant;
-  let evidence: string;
-  if (bitfield > 0 && short > 0) {
-    throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: ${bitfield} entries read as ${CFDATA_ERA.bitfield} and ${short} as ${CFDATA_ERA.short}`, 'refusing to guess: a wrong guess would corrupt unit numbers');
-  } else if (bitfield > 0 || short > 0) {
-    variant = bitfield > 0 ? 'bitfield' : 'short';
-    evidence = `${Math.max(bitfield, short)} of ${count} entries have a non-zero state in the ${variant} state field`;
-  } else if (expected) {
+  const same = b.units.every((u, i) => u === s.units[i] && b.states[i] === s.states[i]);
+  let variant: CfdataVariant | undefined;
+  let evidence = '';
+  const other = (v: CfdataVariant): CfdataVariant => (v === 'bitfield' ? 'short' : 'bitfield');
+  const pick = (v: CfdataVariant, why: string) => {
+    variant = v;
+    evidence = why;
+  };
+  const [rb, rs] = [b.reading, s.reading];
+  if (rb.valid !== rs.valid) {
+    const v: CfdataVariant = rb.valid > rs.valid ? 'bitfield' : 'short';
+    const lost = v === 'bitfield' ? rs : rb;
+    pick(v, `${count - lost.valid} of ${count} entries read a state outside 0-4 as ${other(v)}`);
+  } else if (!same && rb.nonzero !== rs.nonzero) {
+    const v: CfdataVariant = rb.nonzero > rs.nonzero ? 'bitfield' : 'short';
+    const won = v === 'bitfield' ? rb : rs;
+    pick(v, `${won.nonzero} of ${count} entries have a non-zero state in the ${v} state field, ${(v === 'bitfield' ? rs : rb).nonzero} as ${other(v)}`);
+  } else if (!same && rb.maxUnit !== rs.maxUnit) {
+    const v: CfdataVariant = rb.maxUnit < rs.maxUnit ? 'bitfield' : 'short';
+    pick(v, `the same states either way; units reach ${(v === 'bitfield' ? rb : rs).maxUnit} as ${v} and ${(v === 'bitfield' ? rs : rb).maxUnit} as ${other(v)} (the other field's bytes)`);
+  }
+  if (!variant) {
+    const why = rb.nonzero === 0 ? 'every entry has state 0' : 'both layouts read the same units and states';
+    if (!expected) {
+      throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: ${why} and ${release ?? 'no NetBSD version'} does not decide`, 'refusing to guess: a wrong guess would corrupt unit numbers');
+    }
     variant = expected;
-    evidence = `every state is 0, so the ${release} ident decides`;
-  } else {
-    throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata layout unclear: every entry has state 0 and ${release ?? 'no NetBSD version'} does not decide`, 'refusing to guess: a wrong guess would corrupt unit numbers');
-  }
-  if (expected && expected !== variant) {
+    evidence = rb.nonzero === 0 ? `every state is 0, so ${release} decides` : `both layouts read the same units and states, so ${release} decides`;
+  } else if (expected && expected !== variant) {
     throw new KpatchError('LAYOUT_AMBIGUOUS', `cfdata bytes look like ${CFDATA_ERA[variant]} but the kernel says ${release}, which uses ${CFDATA_ERA[expected]}`, 'refusing to guess: a wrong guess would corrupt unit numbers');
+  } else if (expected) {
+    evidence += `; agrees with ${release}`;
   }
-  if (expected) evidence += `; agrees with ${release}`;
   return [variant, evidence];
 }
 
-function readDrivers(r: Reader, symtab: SymbolTable, layouts: AutoconfLayouts, warnings: string[]): CfDriver[] | null {
+function readDrivers(r: Reader, symtab: SymbolTable | undefined, found: FoundTables | undefined, layouts: AutoconfLayouts, warnings: string[]): CfDriver[] | null {
   const symbol = NL.cfdriverList.name;
-  const sym = findSymbol(r.file, symtab, symbol);
+  const sym = symtab ? findSymbol(r.file, symtab, symbol) : found?.driverList != null ? { value: found.driverList, size: 0n } : undefined;
   if (!sym) {
-    warnings.push(`no ${symbol} symbol: locator names and interface-attribute parents are unknown`);
+    warnings.push(`no ${symbol} ${symtab ? 'symbol' : 'found'}: locator names and interface-attribute parents are unknown`);
     return null;
   }
   const ptr = r.target.model.ptr;
-  const max = sym.size > 0n ? Number(sym.size) / ptr : 10_000;
+  // A found list has no size: read up to its segment's end (the terminator check below still applies).
+  const start = r.offsetOf(sym.value, ptr, symbol, 0);
+  const max = sym.size > 0n ? Number(sym.size) / ptr : Math.floor(segmentRest(r.file, sym.value) / ptr);
   const drivers: CfDriver[] = [];
   const listLength = Math.min(max, 10_000) * ptr;
-  const list = viewAt(r.file, r.offsetOf(sym.value, listLength, symbol, 0), listLength, r.target.model);
+  const list = viewAt(r.file, sym.size > 0n ? r.offsetOf(sym.value, listLength, symbol, 0) : start, listLength, r.target.model);
   const cd = layouts.cfdriver;
   for (let i = 0; ; i++) {
     const at = list.base + i * ptr;
@@ -344,9 +385,13 @@ function readAttrs(r: Reader, va: bigint, layouts: AutoconfLayouts, at: number):
   }
 }
 
-function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: string[]): number[] | null {
+function readRoots(r: Reader, symtab: SymbolTable | undefined, found: FoundTables | undefined, count: number, warnings: string[]): number[] | null {
   const name = NL.cfroots.name;
-  const sym = findSymbol(r.file, symtab, name);
+  if (found) {
+    if (!found.roots) warnings.push(`no ${name} found: roots are taken from entries without a parent`);
+    return found.roots ? [...found.roots] : null;
+  }
+  const sym = symtab ? findSymbol(r.file, symtab, name) : undefined;
   if (!sym) {
     warnings.push(`no ${name} symbol: roots are taken from entries without a parent`);
     return null;
@@ -363,6 +408,12 @@ function readRoots(r: Reader, symtab: SymbolTable, count: number, warnings: stri
     roots.push(idx);
   }
   throw fault(v.base, `${name} has no -1 terminator`);
+}
+
+/** How many file-backed bytes follow `va` in its PT_LOAD segment. */
+function segmentRest(file: ElfFile, va: bigint): number {
+  for (const l of file.loads) if (va >= l.vaddr && va < l.vaddr + BigInt(l.filesz)) return l.filesz - Number(va - l.vaddr);
+  return 0;
 }
 
 /** Formats how many entries a table had, for errors. */
@@ -387,16 +438,26 @@ export function readAutoconf(file: ElfFile, target: Target, symbols: SymbolTable
 }
 
 function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefined, version: NetbsdVersion | undefined): AutoconfTable {
-  const [symtab, sym] = requireSymbol(file, symbols, NL.cfdata.name);
-  const layouts = autoconfLayouts(target.model);
+  const layouts = autoconfLayouts(target.model, alignmentOf(target.abi));
   const r = new Reader(file, target);
   const entrySize = layouts.cfdata.bitfield.size;
-  const symAt = symtab.section.offset + sym.index * symtab.entsize;
-  const capacity = tableSize(sym, entrySize, symAt);
-  const where = lookupAddress(file, sym.value, entrySize);
-  if (!where.ok) throw fault(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
-  const available = Math.floor((file.source.size - where.offset) / entrySize);
-  const view = viewAt(file, where.offset, Math.min(capacity, available) * entrySize, target.model);
+  const sym = cfdataSymbol(file, symbols);
+  // Without the symbol, the table is found by its shape (find-cfdata.ts), which also finds its size.
+  const found = sym ? undefined : findCfdata(file, target, layouts);
+  let address: bigint;
+  let view: ByteView;
+  if (sym) {
+    const symAt = symbols!.section.offset + sym.index * symbols!.entsize;
+    const capacity = tableSize(sym, entrySize, symAt);
+    const where = lookupAddress(file, sym.value, entrySize);
+    if (!where.ok) throw fault(symAt, `cfdata symbol points ${where.reason === 'bss' ? 'into .bss' : 'outside the file'}`, sym.value);
+    const available = Math.floor((file.source.size - where.offset) / entrySize);
+    view = viewAt(file, where.offset, Math.min(capacity, available) * entrySize, target.model);
+    address = sym.value;
+  } else {
+    view = viewAt(file, found!.offset, (found!.count + 1) * entrySize, target.model);
+    address = found!.address;
+  }
 
   // Walk to the terminator (cf_name == NULL) first: the count does not depend on the variant.
   let count = 0;
@@ -409,7 +470,7 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
   const layout: CfdataLayout = layouts.cfdata[variant];
   const L = layout.fields;
   const warnings: string[] = [];
-  const drivers = readDrivers(r, symtab, layouts, warnings);
+  const drivers = readDrivers(r, symbols, found, layouts, warnings);
   const iattrs = new Map<string, InterfaceAttribute>();
   for (const d of drivers ?? []) for (const a of d.attrs) if (!iattrs.has(a.name)) iattrs.set(a.name, a);
   const unknownIattrs = new Set<string>();
@@ -460,18 +521,20 @@ function readTables(file: ElfFile, target: Target, symbols: SymbolTable | undefi
       locators,
       locOffset,
       flags: readField(view, at, L.flags),
-      address: sym.value + BigInt(i * entrySize),
+      address: address + BigInt(i * entrySize),
       offset: at,
       stateOffset: at + L.fstate.offset,
       stateSize: L.fstate.size as 1 | 2,
     });
   }
   for (const name of unknownIattrs) warnings.push(`no driver provides interface attribute '${name}': its locators are not shown`);
-  const roots = readRoots(r, symtab, count, warnings);
+  const roots = readRoots(r, symbols, found, count, warnings);
   return {
     symbol: NL.cfdata.name,
-    address: sym.value,
-    offset: where.offset,
+    address,
+    offset: view.base,
+    locatedBy: found ? 'shape' : 'symbol',
+    locationEvidence: found ? found.evidence : [],
     entrySize,
     endian: file.header.endian,
     model: target.model,

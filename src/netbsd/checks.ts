@@ -13,13 +13,14 @@ import * as C from '../elf/constants';
 import { loadSegmentByPaddr } from '../elf/address';
 import type { Segment } from '../elf/file';
 import { findSymbol } from '../elf/symbols';
-import { ARCH_NAMES, describeElf, targetByArch } from '../elf/target';
+import { ARCH_NAMES, targetByArch } from '../elf/target';
 import { KpatchError } from '../errors';
 import { type AutoconfTable, type CfEntry, stateName } from './autoconf';
 import { type CheckDef, type CheckId, type Evidence, type FeatureDef, MICROVM_FEATURES, type FeatureId, type Platform, platformOf } from './features';
 import { hex } from '../bytes/view';
 import { entryName, parentName } from './format';
-import { type Kernel, requireAutoconf } from './kernel';
+import { describeImage } from './image';
+import { describeFile, type Kernel, requireAutoconf } from './kernel';
 import { NL } from './nlist';
 import { type AttachGraph, ancestors, attachGraph, reachable } from './tree';
 
@@ -45,7 +46,7 @@ export interface Check {
 }
 
 /** The ids of every check, in output order, for every platform (inapplicable ones are n/a): the table's checks after `netbsd`. */
-export const MICROVM_CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'viocon', 'tsc', 'tslog', 'early-console'] as const satisfies readonly ('netbsd' | CheckId)[];
+export const MICROVM_CHECK_IDS = ['netbsd', 'pvh-note', 'pvh-segment', 'pvh-entry', 'arm64-image', 'pv', 'virtio-cmdline', 'virtio-fdt', 'virtio-block', 'console', 'viocon', 'tsc', 'tslog', 'early-console'] as const satisfies readonly ('netbsd' | CheckId)[];
 
 const NETBSD_TITLE = 'NetBSD kernel for PVH or arm64 Image boot';
 
@@ -231,6 +232,11 @@ function finding(e: Evidence, f: Facts): Finding | 'n/a' {
     case 'pvh-segment':
     case 'pvh-entry':
       return pvhFinding(e.kind, f.kernel);
+    case 'arm64-image': {
+      const i = f.kernel.elf.image;
+      if (i) return { met: true, detail: `${describeImage(i)}, linked at ${hex(i.linkBase)}` };
+      return { met: false, detail: 'an ELF file: QEMU -M virt -kernel loads an ELF at its physical addresses and Firecracker takes only an Image; boot netbsd.img (objcopy -O binary, mkubootimage -f arm64)' };
+    }
     case 'device':
       return deviceFinding(e, f);
     case 'symbol': {
@@ -266,8 +272,8 @@ function notApplicable(row: Row, platform: Platform): string {
 }
 
 function netbsdCheck(k: Kernel): Check {
-  const what = describeElf(k.elf.header);
-  const os = k.ident ? `NetBSD ${k.ident.version.text}` : k.strings.ostype ? `${k.strings.ostype} ${k.strings.osrelease ?? ''}`.trim() : undefined;
+  const what = describeFile(k.elf);
+  const os = k.release ? `NetBSD ${k.release.version.text}` : k.strings.ostype ? `${k.strings.ostype} ${k.strings.osrelease ?? ''}`.trim() : undefined;
   const fail = (detail: string) => result(undefined, 'netbsd', 'fail', detail);
   if (!k.target || !platformOf(k.target)) return fail(`${os ? `${os} ` : ''}${what}: the microvm profile covers ${COVERS}`);
   if (!os) return fail(`${what} with no NetBSD ident note and no ostype string`);

@@ -29,6 +29,8 @@ export function platformOf(target: Target): Platform | undefined {
 export type Evidence =
   /** The PVH entry note, where loaders look for it (checks.ts reads the note, its segment and its entry). */
   | { readonly kind: 'pvh-note' | 'pvh-segment' | 'pvh-entry' }
+  /** The arm64 Image header of a raw image (image.ts reads it). */
+  | { readonly kind: 'arm64-image' }
   /**
    * A cfdata entry that attaches: enabled, with a path of attaching parents from a root (autoconf's
    * question, not "is the entry there"). `name` labels it inside an `any`. A `transport` is the virtio
@@ -41,7 +43,7 @@ export type Evidence =
   | { readonly kind: 'any'; readonly of: readonly Evidence[]; readonly otherwise: string };
 
 /** The id of a microvm check. */
-export type CheckId = 'pvh-note' | 'pvh-segment' | 'pvh-entry' | 'pv' | 'virtio-cmdline' | 'virtio-fdt' | 'virtio-block' | 'console' | 'viocon' | 'tsc' | 'tslog' | 'early-console';
+export type CheckId = 'pvh-note' | 'pvh-segment' | 'pvh-entry' | 'arm64-image' | 'pv' | 'virtio-cmdline' | 'virtio-fdt' | 'virtio-block' | 'console' | 'viocon' | 'tsc' | 'tslog' | 'early-console';
 
 /** One check: a piece of evidence for a feature on one or more platforms. */
 export interface CheckDef {
@@ -71,7 +73,7 @@ export interface FeatureUse {
 }
 
 /** The id of a feature. */
-export type FeatureId = 'pvh' | 'pv' | 'virtio-mmio' | 'virtio-devices' | 'console' | 'viocon' | 'tslog' | 'tsc';
+export type FeatureId = 'pvh' | 'arm64-image' | 'pv' | 'virtio-mmio' | 'virtio-devices' | 'console' | 'viocon' | 'tslog' | 'tsc';
 
 /** One feature. */
 export interface FeatureDef {
@@ -103,6 +105,14 @@ export const MICROVM_FEATURES: readonly FeatureDef[] = [
       { id: 'pvh-segment', title: 'PVH note inside a PT_NOTE segment', required: true, evidence: { kind: 'pvh-segment' }, on: { pvh: true } },
       { id: 'pvh-entry', title: 'PVH entry inside a loadable executable segment', required: true, evidence: { kind: 'pvh-entry' }, on: { pvh: true } },
     ],
+  },
+  {
+    id: 'arm64-image',
+    summary: 'an arm64 Image (netbsd.img): what QEMU -M virt -kernel and Firecracker load on aarch64',
+    base: 'every evbarm64 build makes netbsd.img (sys/arch/evbarm/conf/mk.generic64: objcopy -O binary, mkubootimage -f arm64)',
+    platforms: { pvh: { na: 'x86 kernels boot through the PVH note' }, fdt: { fragments: [] } },
+    // Linux Documentation/arch/arm64/booting.rst: the 64-byte header, magic "ARM\x64" at 0x38.
+    checks: [{ id: 'arm64-image', title: 'arm64 Image header (magic ARM\\x64 at 0x38)', required: true, evidence: { kind: 'arm64-image' }, on: { fdt: true } }],
   },
   {
     id: 'pv',

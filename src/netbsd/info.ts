@@ -3,10 +3,9 @@
  * addresses stay bigint and the CLI prints them as hex strings).
  */
 import * as C from '../elf/constants';
-import { describeElf } from '../elf/target';
 import { KpatchError } from '../errors';
 import { FSTATE_DNOTFOUND, FSTATE_DSTAR } from './autoconf';
-import { hasEmbeddedConfig, type Kernel, requireAutoconf } from './kernel';
+import { describeFile, hasEmbeddedConfig, type Kernel, requireAutoconf } from './kernel';
 import type { CfdataVariant } from './layouts';
 import type { PvhEntry } from './pvh';
 import { type FeatureStatus, kernelFeatures } from './checks';
@@ -28,7 +27,12 @@ export interface KernelInfo {
     readonly description: string;
   };
   readonly arch: string | null;
+  /** The ident note's version, or null when the kernel has none. */
   readonly netbsd: { readonly text: string; readonly raw: number } | null;
+  /** The release and where it was read (ident note, osrelease, version banner), or null when unknown. */
+  readonly release: { readonly text: string; readonly raw: number; readonly from: string } | null;
+  /** A raw boot image's header and inferred link address, or null for an ELF file. */
+  readonly image: { readonly format: string; readonly textOffset: bigint; readonly imageSize: bigint; readonly flags: bigint; readonly linkBase: bigint; readonly linkEvidence: string } | null;
   readonly ostype: string | null;
   readonly osrelease: string | null;
   readonly version: string | null;
@@ -41,6 +45,9 @@ export interface KernelInfo {
     readonly entrySize: number;
     readonly variant: CfdataVariant;
     readonly variantEvidence: string;
+    /** Through the cfdata symbol, or by its shape when the kernel has no symbols (with what was checked). */
+    readonly locatedBy: 'symbol' | 'shape';
+    readonly locationEvidence: readonly string[];
     readonly enabled: number;
     readonly disabled: number;
     readonly roots: number;
@@ -80,6 +87,8 @@ export function kernelInfo(k: Kernel, facts: FileFacts): KernelInfo {
       entrySize: t.entrySize,
       variant: t.variant,
       variantEvidence: t.variantEvidence,
+      locatedBy: t.locatedBy,
+      locationEvidence: t.locationEvidence,
       enabled: t.entries.filter((e) => e.state === 'enabled').length,
       disabled,
       roots: t.roots?.length ?? t.entries.filter((e) => e.parent === null).length,
@@ -102,13 +111,15 @@ export function kernelInfo(k: Kernel, facts: FileFacts): KernelInfo {
       machine: h.machine,
       machineName: C.machineName(h.machine),
       osabi: h.osabi,
-      description: describeElf(h),
+      description: describeFile(k.elf),
     },
     arch: k.target?.arch ?? null,
     netbsd: k.ident ? { text: k.ident.version.text, raw: k.ident.version.raw } : null,
+    release: k.release ? { text: k.release.version.text, raw: k.release.version.raw, from: k.release.from } : null,
+    image: k.elf.image ?? null,
     ostype: k.strings.ostype,
     osrelease: k.strings.osrelease,
-    version: k.strings.version,
+    version: k.strings.version ?? k.release?.banner ?? null,
     pvh: k.pvh ?? null,
     autoconf,
     autoconfError,

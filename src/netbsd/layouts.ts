@@ -2,7 +2,7 @@
  * NetBSD autoconf structures as field lists (data only); offsets come from defineStruct under the
  * target's data model. Source: NetBSD sys/sys/device.h.
  */
-import { defineStruct, type StructLayout } from '../bytes/struct';
+import { type Alignment, defineStruct, naturalAlignment, type StructLayout } from '../bytes/struct';
 import type { DataModel } from '../bytes/view';
 
 /** The two on-disk shapes of `struct cfdata`. */
@@ -49,17 +49,17 @@ export interface AutoconfLayouts {
   readonly locdescStart: number;
 }
 
-/** Computes every autoconf layout for `model`. */
-export function autoconfLayouts(model: DataModel): AutoconfLayouts {
-  const cfiattrdata = defineStruct(CFIATTRDATA_FIELDS, model);
-  const cflocdesc = defineStruct(CFLOCDESC_FIELDS, model);
+/** Computes every autoconf layout for `model` under the ABI's alignment `rules` (natural when not given). */
+export function autoconfLayouts(model: DataModel, rules: Alignment = naturalAlignment(model)): AutoconfLayouts {
+  const cfiattrdata = defineStruct(CFIATTRDATA_FIELDS, model, rules);
+  const cflocdesc = defineStruct(CFLOCDESC_FIELDS, model, rules);
   return {
     cfdata: {
-      bitfield: defineStruct(CFDATA_FIELDS.bitfield, model),
-      short: defineStruct(CFDATA_FIELDS.short, model),
+      bitfield: defineStruct(CFDATA_FIELDS.bitfield, model, rules),
+      short: defineStruct(CFDATA_FIELDS.short, model, rules),
     },
-    cfparent: defineStruct(CFPARENT_FIELDS, model),
-    cfdriver: defineStruct(CFDRIVER_FIELDS, model),
+    cfparent: defineStruct(CFPARENT_FIELDS, model, rules),
+    cfdriver: defineStruct(CFDRIVER_FIELDS, model, rules),
     cfiattrdata,
     cflocdesc,
     locdescStart: Math.ceil((cfiattrdata.fields.loclen.offset + 4) / cflocdesc.align) * cflocdesc.align,

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadTable, type Table } from '../support/fixtures';
 import { capturedSymbol, portPath, portRow, type PortRow } from '../support/ports';
+import { runCli } from '../support/run-cli';
 import { type BootResult, runVm, which } from './qemu';
 
 jest.setTimeout(120_000);
@@ -87,6 +88,27 @@ describeBoot('QEMU -M virt boots of the raw arm64 Image', () => {
     const base = loadTable(portRow(IMAGE).table!);
     const differing = [...a.keys()].filter((i) => a[i] !== b[i]);
     expect(differing).toEqual(base.entries.flatMap((e, i) => (e.state !== t.entries[i].state ? [stateOffset(portRow(IMAGE), i)] : [])));
+  });
+
+  it('kpatch disable on the raw image itself: the boot loses exactly the planned entries', async () => {
+    const row = portRow(IMAGE);
+    const t = loadTable(row.table!);
+    const img = path.join(tmp, 'patched.img');
+    fs.copyFileSync(portPath(IMAGE), img);
+    // One wildcard leaf, one wildcard with no children, one explicit-unit entry: by the table.
+    const picks = [t.entries.findIndex((e) => e.driver === 'vioif'), t.entries.findIndex((e) => e.driver === 'plrtc'), t.entries.findIndex((e) => e.state === 0 && e.parent !== null)];
+    const r = await runCli(['disable', ...picks.map((i) => `#${i}`), '-k', img, '--in-place', '--json']);
+    expect(r.code).toBe(0);
+    const states = t.entries.map((e, i) => (picks.includes(i) ? ({ 0: 4, 2: 3 } as Record<number, number>)[e.state] : e.state));
+    // The plan kpatch printed names exactly those entries, with the table's old and new states, at the state bytes.
+    expect(JSON.parse(r.out).changed.map((c: { index: number; offset: number; old: number; new: number }) => [c.index, c.offset, c.old, c.new])).toEqual(
+      [...picks].sort((a, b) => a - b).map((i) => [i, stateOffset(row, i), t.entries[i].state, states[i]]),
+    );
+    const before = await runVm(QEMU!, vmArgs(portPath(IMAGE)));
+    const after = await runVm(QEMU!, vmArgs(img));
+    assertBoot(after, expectedLines(t, states));
+    const gone = before.lines.filter((l) => !after.lines.includes(l)).map((l) => Number(/^attach (\d+) /.exec(l)![1]));
+    expect(gone).toEqual([...picks].sort((a, b) => a - b));
   });
 
   it('teeth: writing the byte before each state byte (top byte of cf_unit) leaves the entries attached', async () => {

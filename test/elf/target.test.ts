@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ByteView } from '../../src/bytes/view';
 import * as C from '../../src/elf/constants';
 import type { FileHeader } from '../../src/elf/file';
-import { ARCH_NAMES, findTarget, isArch, KNOWN_ARCH_NAMES, namesOf, requireTarget, TARGETS, targetByArch } from '../../src/elf/target';
+import { alignmentOf, ARCH_NAMES, findTarget, isArch, KNOWN_ARCH_NAMES, namesOf, requireTarget, TARGETS, targetByArch } from '../../src/elf/target';
 import { autoconfLayouts } from '../../src/netbsd/layouts';
 import { FIXTURES } from '../support/fixtures';
 
@@ -78,7 +78,7 @@ describe('the target table', () => {
 
 describe.each(captures.map((c) => [c.arch, c] as const))('%s as its compiler lays it out', (arch, c) => {
   const t = targetByArch(arch as never);
-  const L = autoconfLayouts(t.model);
+  const L = autoconfLayouts(t.model, alignmentOf(t.abi));
 
   it('has the byte order, type sizes and alignments the row states', () => {
     const ptr = t.model.ptr;
@@ -99,6 +99,7 @@ describe.each(captures.map((c) => [c.arch, c] as const))('%s as its compiler lay
     const o = L.cfdata.short.fields;
     expect(c.n).toMatchObject({
       cfdata_size: L.cfdata.bitfield.size,
+      cfdata_align: L.cfdata.bitfield.align,
       cfdata_name: f.name.offset,
       cfdata_atname: f.atname.offset,
       cfdata_loc: f.loc.offset,

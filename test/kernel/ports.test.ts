@@ -6,6 +6,7 @@
  * aligned; the state byte 3 bytes into the unit/state word, or the low byte of the short).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { memorySource } from '../../src/bytes/source';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
@@ -22,6 +23,11 @@ interface Geometry {
 
 function geometry(bytes: Uint8Array): Geometry {
   return { ptr: bytes[4] === ELF_CLASS_64 ? 8 : 4, little: bytes[5] === 1 };
+}
+
+/** Where cf_fstate starts in an entry: the byte after cf_unit:24, or the short after short cf_unit. */
+function stateField(g: Geometry, layout: 'bitfield' | 'short'): number {
+  return 2 * g.ptr + (layout === 'bitfield' ? 3 : 2);
 }
 
 /** The state byte's place in an entry: cf_fstate after cf_unit:24, or the low byte of short cf_fstate. */
@@ -45,8 +51,8 @@ function expectedLocators(t: Table, e: TableEntry) {
   return e.locators.map((value, k) => ({ name: descs[k].name, value, wildcard: descs[k].default !== null && value === Number(descs[k].default) }));
 }
 
-// Ports the reader handles today: little-endian kernels with a symbol table.
-const readable = (m: PortRow) => !m.image && !m.stripped && m.file.length > 0 && geometry(fs.readFileSync(portPath(m.file))).little;
+// ELF kernels with a symbol table, both byte orders (the stripped ones and the raw images: kernel/stripped.test.ts).
+const readable = (m: PortRow) => !m.image && !m.stripped;
 const rows = portsManifest.filter(readable);
 
 describe('the ports manifest', () => {
@@ -79,9 +85,9 @@ describe.each(rows.map((m) => [m.file, m] as const))('%s', (file, m) => {
         locators: expectedLocators(t, e),
         flags: e.flags,
         offset: cf.offset + i * entsize,
-        stateOffset: cf.offset + i * entsize + stateByte(g, m.layout!),
+        stateOffset: cf.offset + i * entsize + stateField(g, m.layout!),
       });
-      expect(bytes[entry.stateOffset]).toBe(e.state);
+      expect(bytes[cf.offset + i * entsize + stateByte(g, m.layout!)]).toBe(e.state);
     });
   });
 
@@ -91,4 +97,38 @@ describe.each(rows.map((m) => [m.file, m] as const))('%s', (file, m) => {
     const info = JSON.parse(r.out);
     expect({ arch: info.arch, osrelease: info.osrelease, entries: info.autoconf.entries, variant: info.autoconf.variant }).toEqual({ arch: m.arch, osrelease: m.osrelease, entries: t.entries.length, variant: m.layout });
   });
+
+  it('disable changes exactly the two state bytes, enable gives the original back', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpatch-ports-'));
+    try {
+      const star = t.entries.findIndex((e) => e.state === 2);
+      const norm = t.entries.findIndex((e) => e.state === 0 && e.parent !== null);
+      const out = path.join(dir, 'out');
+      expect((await runCli(['disable', `#${star}`, `#${norm}`, '-k', portPath(file), '-o', out])).code).toBe(0);
+      const want = Buffer.from(bytes);
+      want[cf.offset + star * entsize + stateByte(g, m.layout!)] = 3;
+      want[cf.offset + norm * entsize + stateByte(g, m.layout!)] = 4;
+      expect(fs.readFileSync(out).equals(want)).toBe(true);
+      const back = path.join(dir, 'back');
+      expect((await runCli(['enable', `#${star}`, `#${norm}`, '-k', out, '-o', back])).code).toBe(0);
+      expect(fs.readFileSync(back).equals(Buffer.from(bytes))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+it('disabling on the big-endian short-layout kernel what its disabled table disables reproduces the disabled kernel byte for byte', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpatch-ports-'));
+  try {
+    const base = loadTable('generic.json');
+    const off = loadTable('generic-disabled.json');
+    const picks = base.entries.flatMap((e, i) => (e.state !== off.entries[i].state ? [`#${i}`] : []));
+    expect(picks).toHaveLength(4);
+    const out = path.join(dir, 'out');
+    expect((await runCli(['disable', ...picks, '-k', portPath('netbsd-mipseb-old'), '-o', out])).code).toBe(0);
+    expect(fs.readFileSync(out).equals(fs.readFileSync(portPath('netbsd-mipseb-old-disabled')))).toBe(true);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

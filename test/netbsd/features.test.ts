@@ -53,7 +53,7 @@ describe('the table', () => {
 
   it('config generate offers exactly the features no base config provides, in table order', () => {
     expect(GENERATED).toEqual(CONFIG_FEATURES.map((f) => f.id));
-    expect(MICROVM_FEATURES.filter((f) => f.base !== undefined).map((f) => f.id)).toEqual(['console']);
+    expect(MICROVM_FEATURES.filter((f) => f.base !== undefined).map((f) => f.id)).toEqual(['arm64-image', 'console']);
   });
 });
 

@@ -54,9 +54,9 @@ export interface ReadelfSegment { type: string; offset: number; vaddr: bigint; p
 export interface ReadelfSymbol { num: number; value: bigint; size: number; type: string; bind: string; ndx: string; name: string }
 export interface Readelf { sections: ReadelfSection[]; segments: ReadelfSegment[]; symbols: ReadelfSymbol[]; symtabCount: number | null }
 
-/** Parses the `readelf -hlSsnW` capture of a fixture (only the parts the tests compare). */
-export function readelfCapture(file: string): Readelf {
-  const text = fs.readFileSync(path.join(FIXTURES, 'readelf', `${file}.txt`), 'utf8');
+/** Parses the `readelf -hlSsnW` capture of a fixture (only the parts the tests compare); `dir` holds the captures. */
+export function readelfCapture(file: string, dir = path.join(FIXTURES, 'readelf')): Readelf {
+  const text = fs.readFileSync(path.join(dir, `${file}.txt`), 'utf8');
   const sections: ReadelfSection[] = [];
   for (const m of text.matchAll(/^\s+\[\s*(\d+)\] (.*?)\s*\b(NULL|PROGBITS|NOBITS|NOTE|SYMTAB|STRTAB|DYNSYM|RELA?|HASH|DYNAMIC|(?:INIT|FINI)_ARRAY|LOUSER|LOOS\+\S+)\s+([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)/gm)) {
     sections.push({ nr: Number(m[1]), name: m[2].trim(), type: m[3], addr: BigInt(`0x${m[4]}`), off: parseInt(m[5], 16), size: parseInt(m[6], 16) });

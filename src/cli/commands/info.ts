@@ -14,17 +14,26 @@ function renderInfo(i: KernelInfo, bold: (s: string) => string): string {
   const rows: [string, string][] = [
     ['file', `${i.file}${i.compressed ? ` (${i.compressed}, ${i.fileSize} bytes; ${i.size} inflated)` : ` (${i.size} bytes)`}`],
     ['format', i.format.description],
+    ...(i.image ? [['link base', `${hex(i.image.linkBase)}: ${i.image.linkEvidence}`] as [string, string]] : []),
     ['machine', i.arch ?? `${i.format.machineName} (not supported for patching)`],
-    ['netbsd', i.netbsd ? `${i.netbsd.text} (ident note ${i.netbsd.raw})` : 'no NetBSD ident note'],
+    ['netbsd', netbsdLine(i)],
     ['ostype', i.ostype ?? '-'],
     ['osrelease', i.osrelease ?? '-'],
     ['version', i.version ? i.version.split('\n')[0] : '-'],
     ['pvh', i.pvh ? pvhLine(i.pvh) : 'none'],
     ['autoconf', i.autoconf ? autoconfLine(i.autoconf) : `none: ${i.autoconfError}`],
+    ...(i.autoconf?.locatedBy === 'shape' ? [['found', `by shape, no symbol table: ${i.autoconf.locationEvidence.join('; ')}`] as [string, string]] : []),
     ['features', featuresLine(i.features)],
     ['config', i.embeddedConfig ? 'embedded (options INCLUDE_CONFIG_FILE; kpatch config extract prints it)' : 'not embedded'],
   ];
   return rows.map(([k, v]) => `${bold(k.padEnd(10))} ${v}\n`).join('');
+}
+
+/** The release and where it came from: NetBSD 4.x and older say it only in osrelease and the version banner. */
+function netbsdLine(i: KernelInfo): string {
+  if (i.netbsd) return `${i.netbsd.text} (ident note ${i.netbsd.raw})`;
+  if (i.release) return `${i.release.text} (from ${i.release.from}: no NetBSD ident note, ${i.image ? 'a raw image keeps no ELF notes' : 'as in NetBSD 4.x and older'})`;
+  return 'no NetBSD ident note';
 }
 
 /** `pvh pv ...; missing: tslog; n/a: ...`: the feature table's features in its order, by state, as check --microvm judges them. */
@@ -52,7 +61,7 @@ export function registerInfo(program: Command, ctx: Context): void {
     .description('describe a kernel: format, NetBSD version, PVH entry, autoconf table')
     .argument('<kernel>', 'kernel file (plain or gzip)')
     .option('--json', 'print JSON only')
-    .addHelpText('after', '\nExamples:\n  kpatch info netbsd-SMOL\n  kpatch info netbsd-GENERIC.gz --json')
+    .addHelpText('after', '\nExamples:\n  kpatch info netbsd-SMOL\n  kpatch info netbsd-GENERIC.gz --json\n  kpatch info netbsd-SMOL-aarch64.img      a raw arm64 Image: link base inferred, cfdata found by its shape')
     .action(
       action(ctx, (path, opts) => {
         const info = withKernel(path, (k, file) => infos().kernelInfo(k, { file: path, fileSize: file.fileSize, compressed: file.gzip ? 'gzip' : null }));
