@@ -10,7 +10,7 @@ import { memorySource } from '../../src/bytes/source';
 import { parseElf } from '../../src/elf/file';
 import { allSymbols, loadSymbolTable } from '../../src/elf/symbols';
 import { readNotes } from '../../src/elf/notes';
-import { fixturePath, kernels, loadTable, manifest, readelfCapture, type TableEntry } from '../support/fixtures';
+import { fixturePath, kernels, loadTable, manifest, readelfCapture, type TableEntry, expectedLocators } from '../support/fixtures';
 import { expectedFeatures } from '../support/microvm-oracle';
 import { runCli } from '../support/run-cli';
 
@@ -18,15 +18,6 @@ const STATE_FIELD = { bitfield: { 8: 19, 4: 11 }, short: { 8: 18, 4: 10 } } as c
 const ptrSize = (arch: string) => (arch === 'i386' ? 4 : 8);
 const stateName = (s: number) => (s === 0 || s === 2 ? 'enabled' : s === 3 || s === 4 ? 'disabled' : 'invalid');
 
-function expectedLocators(table: ReturnType<typeof loadTable>, e: TableEntry) {
-  if (!e.parent || e.locators.length === 0) return [];
-  const descs = table.iattrs[e.parent.iattr];
-  return e.locators.map((value, k) => ({
-    name: descs[k].name,
-    value,
-    wildcard: descs[k].default !== null && value === Number(descs[k].default),
-  }));
-}
 
 describe.each(kernels.map((m) => [m.file, m] as const))('%s', (file, m) => {
   const table = loadTable(m.table!);

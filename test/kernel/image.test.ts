@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { loadTable, readelfCapture, type Table, type TableEntry } from '../support/fixtures';
+import { loadTable, readelfCapture, type Table, type TableEntry, expectedLocators } from '../support/fixtures';
 import { capturedSymbol, PORTS, portPath, portRow, portsManifest, type PortRow } from '../support/ports';
 import { runCli } from '../support/run-cli';
 
@@ -25,11 +25,6 @@ const ENTRY = 48;
 const cfdataOffset = (m: PortRow) => Number(capturedSymbol(m.from!, 'cfdata').value - BigInt(m.linkBase!));
 const stateByte = (m: PortRow, i: number) => cfdataOffset(m) + i * ENTRY + 19;
 
-function expectedLocators(t: Table, e: TableEntry) {
-  if (!e.parent || e.locators.length === 0) return [];
-  const descs = t.iattrs[e.parent.iattr];
-  return e.locators.map((value, k) => ({ name: descs[k].name, value, wildcard: descs[k].default !== null && value === Number(descs[k].default) }));
-}
 
 let dir: string;
 beforeEach(() => {

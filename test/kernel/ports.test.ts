@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { memorySource } from '../../src/bytes/source';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
-import { loadTable, type Table, type TableEntry } from '../support/fixtures';
+import { loadTable, type Table, type TableEntry, expectedLocators } from '../support/fixtures';
 import { PORTS, type PortRow, portPath, portsManifest } from '../support/ports';
 import { runCli } from '../support/run-cli';
 
@@ -45,11 +45,6 @@ function cfdataOffset(file: string): { value: bigint; offset: number } {
   return { value, offset: parseInt(sec[2], 16) + Number(value - BigInt(`0x${sec[1]}`)) };
 }
 
-function expectedLocators(t: Table, e: TableEntry) {
-  if (!e.parent || e.locators.length === 0) return [];
-  const descs = t.iattrs[e.parent.iattr];
-  return e.locators.map((value, k) => ({ name: descs[k].name, value, wildcard: descs[k].default !== null && value === Number(descs[k].default) }));
-}
 
 // ELF kernels with a symbol table, both byte orders (the stripped ones and the raw images: kernel/stripped.test.ts).
 const readable = (m: PortRow) => !m.image && !m.stripped;

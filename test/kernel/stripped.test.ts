@@ -12,7 +12,7 @@ import { alignmentOf } from '../../src/elf/target';
 import { findCfdata } from '../../src/netbsd/find-cfdata';
 import { inspectKernel, requireAutoconf } from '../../src/netbsd/kernel';
 import { autoconfLayouts } from '../../src/netbsd/layouts';
-import { FIXTURES, loadTable, manifest, type ManifestRow, readelfCapture, type Table, type TableEntry } from '../support/fixtures';
+import { FIXTURES, loadTable, manifest, type ManifestRow, readelfCapture, type Table, type TableEntry, expectedLocators } from '../support/fixtures';
 import { PORTS } from '../support/ports';
 import { runCli } from '../support/run-cli';
 
@@ -61,11 +61,6 @@ function stateByte(bytes: Buffer, base: number, layout: 'bitfield' | 'short', i:
   return base + i * 6 * ptr + 2 * ptr + (layout === 'bitfield' ? 3 : little ? 2 : 3);
 }
 
-function expectedLocators(t: Table, e: TableEntry) {
-  if (!e.parent || e.locators.length === 0) return [];
-  const descs = t.iattrs[e.parent.iattr];
-  return e.locators.map((value, k) => ({ name: descs[k].name, value, wildcard: descs[k].default !== null && value === Number(descs[k].default) }));
-}
 
 let dir: string;
 beforeEach(() => {

@@ -49,6 +49,16 @@ export const manifest: ManifestRow[] = JSON.parse(fs.readFileSync(path.join(FIXT
 export const loadTable = (name: string): Table => JSON.parse(fs.readFileSync(path.join(FIXTURES, 'src', 'tables', name), 'utf8'));
 export const kernels = manifest.filter((m) => m.table !== null && !m.stripped);
 
+/**
+ * The locators of a table entry as kpatch should name them: each value with the name the parent's interface
+ * attribute gives it, and whether it is that locator's default (what config(1) writes for `?`).
+ */
+export function expectedLocators(table: Table, e: TableEntry): { name: string; value: number; wildcard: boolean }[] {
+  if (!e.parent || e.locators.length === 0) return [];
+  const descs = table.iattrs[e.parent.iattr];
+  return e.locators.map((value, k) => ({ name: descs[k].name, value, wildcard: descs[k].default !== null && value === Number(descs[k].default) }));
+}
+
 export interface ReadelfSection { nr: number; name: string; type: string; addr: bigint; off: number; size: number }
 export interface ReadelfSegment { type: string; offset: number; vaddr: bigint; paddr: bigint; filesz: number; memsz: number; flags: string; align: number }
 export interface ReadelfSymbol { num: number; value: bigint; size: number; type: string; bind: string; ndx: string; name: string }
