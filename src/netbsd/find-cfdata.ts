@@ -373,17 +373,19 @@ function findDriverList(s: Shapes, drivers: ReadonlySet<string>, near: bigint | 
   const little = file.header.endian === 'little';
   const cd = layouts.cfdriver;
   const mayPoint = pointerTest(file.loads, ptr, little);
-  const names = new Map<bigint, string | null>();
-  const cdName = (p: bigint): string | null => {
-    let n = names.get(p);
+  const pointsTo = pointerOffset(file.loads, ptr, little);
+  const nameField = cd.fields.name.offset;
+  // cd_name of the struct cfdriver at file offset `o`: numbers only, cached by offset (a GENERIC has ~1,000 drivers).
+  const names = new Map<number, string | null>();
+  const cdName = (o: number): string | null => {
+    let n = names.get(o);
     if (n !== undefined) return n;
     n = null;
-    const o = mapAddress(file, p, cd.size);
-    if (o >= 0) {
-      const v = new ByteView(file.source.read(o, cd.size), o, file.header.endian, s.target.model);
-      n = s.ident(readField(v, o, cd.fields.name));
+    if (o >= 0 && o + cd.size <= file.source.size) {
+      const b = file.source.read(o + nameField, ptr);
+      n = s.identAt(pointsTo(new DataView(b.buffer, b.byteOffset, ptr), 0));
     }
-    names.set(p, n);
+    names.set(o, n);
     return n;
   };
   for (const r of searchOrder(file, near)) {
@@ -404,7 +406,7 @@ function findDriverList(s: Shapes, drivers: ReadonlySet<string>, near: bigint | 
       const seen = new Set<string>();
       let start = end;
       for (let j = end - ptr; j >= i; j -= ptr) {
-        const n = cdName(word(dv, j, ptr, little));
+        const n = cdName(pointsTo(dv, j));
         if (n === null) break;
         seen.add(n);
         start = j;
