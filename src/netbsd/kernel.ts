@@ -169,9 +169,15 @@ export function requireAutoconf(k: Kernel): AutoconfTable {
     return readAutoconf(k.elf, target, k.symtab, k.version);
   } catch (e) {
     // Nothing shaped like cfdata in a file without symbols: say what the file is.
-    if (k.symtab || !(e instanceof KpatchError) || e.code !== 'SYMBOL_MISSING') throw e;
+    if (k.symtab || !(e instanceof KpatchError) || (e.code !== 'SYMBOL_MISSING' && e.code !== 'LAYOUT_AMBIGUOUS')) throw e;
     const what = describeFile(k.elf);
-    if (!k.release) throw new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${what} with no NetBSD ident note, no symbol table and no cfdata-shaped table`);
+    if (!k.release) {
+      // No ident note, no osrelease, no version banner: a stripped program of another system (a Linux binary has
+      // runs that look like a table's start) is not a NetBSD kernel whose evidence is thin.
+      const found = e.code === 'SYMBOL_MISSING' ? 'no cfdata-shaped table' : `no convincing cfdata table (${e.message.replace(/^no symbol table, and /, '')})`;
+      throw new KpatchError('NOT_A_KERNEL', `not a NetBSD kernel: ${what} with no NetBSD ident note, no symbol table and ${found}`);
+    }
+    if (e.code === 'LAYOUT_AMBIGUOUS') throw e;
     throw new KpatchError('SYMBOL_MISSING', `no symbol table in NetBSD ${k.release.version.text} ${what}, and no cfdata-shaped table in its data: a userland program, or a kernel without autoconf?`);
   }
 }

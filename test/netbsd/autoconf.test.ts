@@ -194,6 +194,16 @@ describe('requireAutoconf errors say what the file is', () => {
     const k = buildKernel(flat, { arch: 'amd64', variant: 'bitfield', noSymtab: true });
     expectKpatchError(() => read(k.bytes), 'LAYOUT_AMBIGUOUS', `no symbol table, and the cfdata evidence is thin: the best candidate (${MICROVM.entries.length} entries at 0x${k.cfdata.address.toString(16)}): no parent specs`);
   });
+  it('a stripped file with no NetBSD ident note or release and only a thin cfdata look-alike: not a NetBSD kernel', () => {
+    // What a stripped program of another system looks like to the shape finder: a run that starts like a table.
+    const flat = { ...MICROVM, ostype: 'Linux', osrelease: '6.1', entries: MICROVM.entries.map((e) => ({ ...e, parent: null, locators: [] })) };
+    const k = buildKernel(flat, { arch: 'amd64', variant: 'bitfield', noSymtab: true, omit: ['ident'] });
+    expectKpatchError(
+      () => read(k.bytes),
+      'NOT_A_KERNEL',
+      `not a NetBSD kernel: ELF64 little-endian x86-64 executable with no NetBSD ident note, no symbol table and no convincing cfdata table (the cfdata evidence is thin: the best candidate (${MICROVM.entries.length} entries at 0x${k.cfdata.address.toString(16)}): no parent specs)`,
+    );
+  });
   it('a kernel module (ET_REL)', () => {
     const k = buildKernel(MICROVM, { arch: 'amd64', variant: 'bitfield', elf: { type: 1 } });
     expectKpatchError(() => read(k.bytes), 'NOT_A_KERNEL', 'not a kernel: ELF64 little-endian x86-64 relocatable object (a kernel module or object file)');
