@@ -107,16 +107,20 @@ describe('SIGKILL during writes', () => {
     // re-measured as runs complete (a loaded machine writes slower, a warm one faster); the other
     // half at a random moment after the child's temporary file appeared, so the writing phase is
     // hit however slow start-up is. Runs go on until KILLS of them were really killed (a kill that
-    // lands after the process exited proves nothing), at most 4 x KILLS runs.
+    // lands after the process exited proves nothing) and more than KILLS / 10 of them came while the
+    // temporary file existed (a small KILLS can fall short by chance: then only aimed kills follow),
+    // at most 6 x KILLS runs.
+    const MID_WRITE = Math.floor(KILLS / 10) + 1;
     const outcomes = { runs: 0, old: 0, new: 0, midWrite: 0, killed: 0 };
     const finished: number[] = [span];
     const window = () => [...finished].sort((a, b) => a - b)[finished.length >> 1];
     const lane = async (k: number) => {
       const dir = path.join(work, `${mode.name.replace(/\W+/g, '_')}-${k}`);
-      while (outcomes.killed < KILLS && outcomes.runs < 4 * KILLS) {
+      while ((outcomes.killed < KILLS || outcomes.midWrite < MID_WRITE) && outcomes.runs < 6 * KILLS) {
         outcomes.runs++;
         const before = setUp(dir, mode);
-        const kill: Kill = outcomes.runs % 2 ? { afterMs: Math.random() * window() * 1.2 } : { midWriteWithinMs: window() / 4 };
+        const blind = outcomes.runs % 2 === 1 && outcomes.killed < KILLS;
+        const kill: Kill = blind ? { afterMs: Math.random() * window() * 1.2 } : { midWriteWithinMs: window() / 4 };
         const r = await runOnce(dir, mode, kill);
         if (r.signal === 'SIGKILL') outcomes.killed++;
         else finished.push(r.ms);
